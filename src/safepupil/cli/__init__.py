@@ -1,0 +1,1 @@
+"""The safepupil command line: thin commands that call the services."""

@@ -1,0 +1,45 @@
+"""Entry point: ``safepupil``. Registers each command family and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from safepupil.cli import demo_cmd, keys_cmd, la_cmd, synth_cmd
+from safepupil.cli.console import err
+from safepupil.errors import InternalError, SafepupilError
+
+app = typer.Typer(
+    name="safepupil",
+    help="A Five Safes research data service for pupil records in England.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("synth")(synth_cmd.synth)
+app.command("demo")(demo_cmd.demo)
+app.add_typer(la_cmd.app, name="la")
+app.add_typer(keys_cmd.app, name="keys")
+
+
+def report_error(error: SafepupilError) -> None:
+    err.print(f"[bold red]Error:[/] {error}", highlight=False, markup=True)
+
+
+def run() -> None:
+    try:
+        app()
+    except SafepupilError as error:
+        report_error(error)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err.print("Interrupted: nothing partial was left behind.")
+        sys.exit(130)
+    except Exception as error:
+        report_error(InternalError(f"unexpected {type(error).__name__}"))
+        sys.exit(InternalError.exit_code)
+
+
+if __name__ == "__main__":
+    run()
