@@ -65,7 +65,7 @@ class ParsedReturn:
 
     @property
     def pupil_count(self) -> int:
-        return self.records.num_rows
+        return int(self.records.num_rows)
 
 
 class Severity(enum.Enum):
