@@ -18,7 +18,7 @@ setup-browser:  ## setup, plus Debian's chromium for the browser tests
 demo: setup  ## run the main job end to end on the embedded default
 	$(BIN)/safepupil demo --out $(DEMO_DIR)
 
-test: setup-browser  ## run every test
+test: setup  ## run every test
 	$(BIN)/pytest
 
 check: setup  ## lint, format check and type check
