@@ -2,9 +2,69 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from safepupil.cli.console import err, out
+from safepupil.synth import OutputFormat, SynthSpec, generate_census, render_summary
+from safepupil.synth.run import ProgressCallback
+from safepupil.synth.spec import (
+    DEFAULT_AP_PUPILS,
+    DEFAULT_SCHOOL_PUPILS,
+    DEFAULT_SEED,
+    DEFAULT_YEAR,
+)
 
 
-def synth() -> None:
-    """Generate synthetic census returns."""
-    raise typer.Exit(1)
+def synth(
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the returns (created if needed)."),
+    year: int = typer.Option(DEFAULT_YEAR, help="Census year: January of this year."),
+    pupils: int = typer.Option(DEFAULT_AP_PUPILS, help="AP census pupils across England."),
+    school_pupils: int = typer.Option(DEFAULT_SCHOOL_PUPILS, help="School census pupils."),
+    seed: int = typer.Option(DEFAULT_SEED, help="Same seed and arguments, same bytes."),
+    file_format: OutputFormat = typer.Option(
+        OutputFormat.XML, "--format", help="Format of the AP census returns."
+    ),
+    inject_errors: float = typer.Option(
+        0.0, help="Share of records given one known error (listed in injected_errors.csv)."
+    ),
+) -> None:
+    """Generate a synthetic national census: an AP census return for every LA, a school
+    census population, and optionally known errors for testing validation."""
+    spec = SynthSpec(
+        year=year,
+        pupils=pupils,
+        school_pupils=school_pupils,
+        seed=seed,
+        file_format=file_format,
+        inject_errors=inject_errors,
+    )
+    with _progress_bar() as progress:
+        result = generate_census(spec, out_dir, progress=progress)
+    for table in render_summary(result):
+        out.print(table)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[ProgressCallback]:
+    """A Rich progress bar on stderr, one task per stage of the run."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    tasks: dict[str, int] = {}
+
+    def advance(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+    with bar:
+        yield advance
