@@ -14,10 +14,12 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "config": set(),
     "domain": {"errors"},
+    "keys": {"errors", "config", "domain"},
+    "controlplane": {"errors", "config"},
     "disclosure": {"errors", "domain"},
-    "collection": {"errors", "config", "domain", "disclosure"},
+    "collection": {"errors", "config", "domain", "keys", "disclosure"},
     "synth": {"errors", "domain", "collection"},
-    "store": {"errors", "config", "domain", "collection", "disclosure"},
+    "store": {"errors", "config", "domain", "keys", "controlplane", "collection", "disclosure"},
     "query": {"errors", "domain", "store"},
 }
 

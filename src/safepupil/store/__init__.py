@@ -1,0 +1,1 @@
+"""The national store: the catalogue of datasets and items, intake and retention."""
