@@ -42,5 +42,6 @@ if ! command -v uv >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/uv" ]; then
 fi
 UV=$(command -v uv || echo "$HOME/.local/bin/uv")
 
-"$UV" sync --frozen --quiet
+# Bytecode compiled at install: start-up stays quick even where PYTHONDONTWRITEBYTECODE is set.
+"$UV" sync --frozen --quiet --compile-bytecode
 echo "bootstrap: ready (.venv/bin/safepupil)"
