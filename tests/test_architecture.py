@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "controlplane": {"errors", "config"},
     "disclosure": {"errors", "domain"},
     "collection": {"errors", "config", "domain", "keys", "disclosure"},
-    "synth": {"errors", "domain", "collection"},
+    "synth": {"errors", "domain", "collection", "store"},
     "store": {"errors", "config", "domain", "keys", "controlplane", "collection", "disclosure"},
     "query": {"errors", "domain", "store"},
 }

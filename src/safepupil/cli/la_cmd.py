@@ -7,7 +7,8 @@ import typer
 from safepupil.cli import la_prepare_cmd, la_validate_cmd
 
 app = typer.Typer(
-    help="The LA tool: validate, inspect and prepare a census return before anything leaves the LA.",
+    help="The LA tool: validate, inspect and prepare a census return "
+    "before anything leaves the LA.",
     no_args_is_help=True,
 )
 app.command("validate")(la_validate_cmd.validate)

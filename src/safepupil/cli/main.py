@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from safepupil.cli import demo_cmd, keys_cmd, la_cmd, synth_cmd
+from safepupil.cli import (
+    demo_cmd,
+    dummy_cmd,
+    init_cmd,
+    intake_cmd,
+    keys_cmd,
+    la_cmd,
+    query_cmd,
+    synth_cmd,
+)
 from safepupil.cli.console import err
 from safepupil.errors import InternalError, SafepupilError
 
@@ -19,8 +28,12 @@ app = typer.Typer(
 )
 app.command("synth")(synth_cmd.synth)
 app.command("demo")(demo_cmd.demo)
+app.command("init")(init_cmd.init)
+app.command("intake")(intake_cmd.intake)
 app.add_typer(la_cmd.app, name="la")
 app.add_typer(keys_cmd.app, name="keys")
+app.command("dummy")(dummy_cmd.dummy)
+app.add_typer(query_cmd.app, name="query")
 
 
 def report_error(error: SafepupilError) -> None:

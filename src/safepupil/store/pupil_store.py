@@ -1,0 +1,234 @@
+"""The pupil store's schema (DuckDB): pupils, submissions, records, aggregates, views.
+
+    pupils                      pupil_token -> pupil_id, assigned on first sight, never reused
+    submissions                 every version of every (collection, year, LA) received
+    <family>_records            one table per collection (ap_census_records): every version's
+                                records, with pupil_id and submission_id
+    statistics_only_aggregates  protected counts as released by the LA: no pupil ids or
+                                tokens, so they cannot be joined to pupil records
+    statistics_only_audits      each aggregate's audit proof, as the LA sent it
+    <dataset> (a view)          e.g. ap_census_2018: the current version of each LA's
+                                return, with exactly the catalogue's items plus pupil_id
+
+The query engines read only the views. Every identifier placed in SQL here comes from
+the catalogue (checked against its identifier pattern) or from this module, and is
+quoted as well; values are bound parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import duckdb
+
+from safepupil.errors import ConfigError
+from safepupil.store.catalogue import IDENTIFIER, Catalogue, Dataset, ItemType
+
+# ruff: noqa: S608 - SQL text here is composed only of quoted() identifiers; values are bound
+
+STORE_FORMAT = "1"
+PUPIL_ID_SEQUENCE = "pupil_ids"
+INCOMING_TOKENS = "temp.incoming_tokens"  # connection-local scratch, never stored
+CURRENT = "current"
+SUPERSEDED = "superseded"
+# DuckDB column type for each catalogue item type.
+SQL_TYPES: Mapping[ItemType, str] = {
+    "token": "VARCHAR",
+    "code": "VARCHAR",
+    "year_month": "VARCHAR",
+    "date": "DATE",
+    "integer": "INTEGER",
+    "decimal": "DOUBLE",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A census collection received through intake, and where its records live."""
+
+    code: str  # as in the submission header, e.g. "AP"
+    family: str  # its datasets are named <family>_<year> in the catalogue
+
+    @property
+    def records_table(self) -> str:
+        return f"{self.family}_records"
+
+    def dataset_name(self, year: int) -> str:
+        return f"{self.family}_{year}"
+
+
+COLLECTIONS: Mapping[str, Collection] = {"AP": Collection(code="AP", family="ap_census")}
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS store_info (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    # A sequence rather than max()+1: an id stays unused even if its pupil is removed later.
+    f"CREATE SEQUENCE IF NOT EXISTS {PUPIL_ID_SEQUENCE} START 1",
+    # No index on pupil_token: at millions of pupils DuckDB's index costs more than it
+    # saves; tokens are made unique by construction (assign_pupil_ids).
+    "CREATE TABLE IF NOT EXISTS pupils (pupil_id BIGINT NOT NULL, pupil_token VARCHAR NOT NULL)",
+    f"""CREATE TABLE IF NOT EXISTS submissions (
+        submission_id INTEGER PRIMARY KEY,
+        collection VARCHAR NOT NULL,
+        year SMALLINT NOT NULL,
+        la VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        sha256 VARCHAR NOT NULL UNIQUE,
+        received_at TIMESTAMP NOT NULL,
+        created VARCHAR,
+        signer VARCHAR NOT NULL,
+        pseudonym_key_id VARCHAR,
+        policy_sha256 VARCHAR,
+        records INTEGER NOT NULL,
+        aggregate_cells INTEGER NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('{CURRENT}', '{SUPERSEDED}')),
+        superseded_by INTEGER,
+        UNIQUE (collection, year, la, version))""",
+    """CREATE TABLE IF NOT EXISTS statistics_only_aggregates (
+        submission_id INTEGER NOT NULL,
+        item VARCHAR NOT NULL,
+        table_label VARCHAR NOT NULL,
+        dimensions MAP(VARCHAR, VARCHAR) NOT NULL,
+        shown VARCHAR NOT NULL,
+        count INTEGER,
+        status VARCHAR NOT NULL,
+        reason VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS statistics_only_audits (
+        submission_id INTEGER NOT NULL,
+        item VARCHAR NOT NULL,
+        population VARCHAR NOT NULL,
+        age_on VARCHAR,
+        codes VARCHAR[] NOT NULL,
+        tables VARCHAR[][] NOT NULL,
+        not_published VARCHAR NOT NULL,
+        audit VARCHAR)""",
+    f"""CREATE OR REPLACE VIEW statistics_only_current AS
+        SELECT s.collection, s.year, s.la, s.version, a.*
+        FROM statistics_only_aggregates a JOIN submissions s USING (submission_id)
+        WHERE s.status = '{CURRENT}'""",
+)
+
+
+def quoted(name: str) -> str:
+    """An identifier for SQL; only plain lower-case names (as the catalogue admits)."""
+    if not IDENTIFIER.match(name):
+        raise ConfigError(f"{name!r} is not a plain lower-case identifier")
+    return f'"{name}"'
+
+
+def create_schema(store: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Create what is missing (never drops or changes data): tables, then dataset views."""
+    with transaction(store):
+        for statement in _SCHEMA:
+            store.execute(statement)
+        store.execute(
+            "INSERT INTO store_info VALUES ('format', ?) ON CONFLICT DO NOTHING", [STORE_FORMAT]
+        )
+        for dataset, collection in collection_datasets(catalogue):
+            ensure_records_table(store, collection, dataset)
+            refresh_dataset_view(store, collection, dataset)
+
+
+@contextlib.contextmanager
+def transaction(store: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit on success; roll back on any exception, so nothing is half-written."""
+    store.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        store.execute("ROLLBACK")
+        raise
+    store.execute("COMMIT")
+
+
+def collection_datasets(catalogue: Catalogue) -> list[tuple[Dataset, Collection]]:
+    """Catalogue datasets that intake fills, with their collection."""
+    found = []
+    for collection in COLLECTIONS.values():
+        prefix = f"{collection.family}_"
+        for dataset in catalogue.datasets:
+            if dataset.name.startswith(prefix) and dataset.name[len(prefix) :].isdigit():
+                found.append((dataset, collection))
+    return found
+
+
+def item_columns(dataset: Dataset) -> list[tuple[str, str]]:
+    """(column, DuckDB type) for each item of the dataset, in catalogue order."""
+    return [(item.name, SQL_TYPES[item.type]) for item in dataset.items]
+
+
+def ensure_records_table(
+    store: duckdb.DuckDBPyConnection, collection: Collection, dataset: Dataset
+) -> None:
+    """Create the collection's records table, or add columns a newer dataset needs."""
+    table = quoted(collection.records_table)
+    columns = ", ".join(f"{quoted(name)} {kind}" for name, kind in item_columns(dataset))
+    store.execute(
+        f"CREATE TABLE IF NOT EXISTS {table} "
+        f"(submission_id INTEGER NOT NULL, pupil_id BIGINT NOT NULL, {columns})"
+    )
+    present = {row[0] for row in store.execute(f"DESCRIBE {table}").fetchall()}
+    for name, kind in item_columns(dataset):
+        if name not in present:
+            store.execute(f"ALTER TABLE {table} ADD COLUMN {quoted(name)} {kind}")
+
+
+def refresh_dataset_view(
+    store: duckdb.DuckDBPyConnection, collection: Collection, dataset: Dataset
+) -> None:
+    """The dataset's view: current versions only, catalogue items plus pupil_id."""
+    year = int(dataset.name.removeprefix(f"{collection.family}_"))
+    columns = ", ".join(quoted(name) for name, _ in item_columns(dataset))
+    # The code and year are written into the view (a view keeps no parameters); both come
+    # from this module's registry and the catalogue's checked dataset name, not from input.
+    store.execute(
+        f"CREATE OR REPLACE VIEW {quoted(dataset.name)} AS "
+        f"SELECT {columns}, pupil_id FROM {quoted(collection.records_table)} "
+        "WHERE submission_id IN (SELECT submission_id FROM submissions "
+        f"WHERE collection = '{collection.code}' AND year = {year} AND status = '{CURRENT}')"
+    )
+
+
+@dataclass(frozen=True)
+class Assigned:
+    tokens: int  # distinct tokens in the incoming relation
+    repeated: int  # tokens found on more than one incoming row
+    new_pupils: int  # tokens never seen before, now given a pupil_id
+
+
+def assign_pupil_ids(store: duckdb.DuckDBPyConnection, incoming: str) -> Assigned:
+    """Give every token in relation ``incoming`` not yet seen a new pupil_id.
+
+    Set operations only (the distinct tokens anti-joined to pupils), so it runs at
+    DuckDB's speed at millions of rows; the distinct step also counts repeated tokens
+    for callers that need one row per pupil. Run it inside the caller's transaction.
+    """
+    store.execute(
+        f"CREATE OR REPLACE TEMP TABLE {INCOMING_TOKENS} AS "
+        f"SELECT pupil_token, count(*) AS rows FROM {quoted(incoming)} GROUP BY pupil_token"
+    )
+    try:
+        tokens, repeated = _counts(
+            store, f"SELECT count(*), count(*) FILTER (WHERE rows > 1) FROM {INCOMING_TOKENS}"
+        )
+        (new_pupils,) = _counts(
+            store,
+            f"INSERT INTO pupils SELECT nextval('{PUPIL_ID_SEQUENCE}'), pupil_token "
+            f"FROM {INCOMING_TOKENS} ANTI JOIN pupils USING (pupil_token)",
+        )
+    finally:
+        store.execute(f"DROP TABLE IF EXISTS {INCOMING_TOKENS}")
+    return Assigned(tokens=tokens, repeated=repeated, new_pupils=new_pupils)
+
+
+def _counts(store: duckdb.DuckDBPyConnection, statement: str) -> tuple[int, ...]:
+    row = store.execute(statement).fetchone()
+    if row is None:
+        raise ConfigError("the store returned no count")
+    return tuple(int(value) for value in row)
+
+
+def store_info(store: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {str(name): str(value) for name, value in store.execute("FROM store_info").fetchall()}
