@@ -1,8 +1,36 @@
-"""One Rich console for output and one for errors, shared by every command."""
+"""One Rich console for output and one for errors, and the progress bar every long
+command shows on stderr."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 out = Console()
 err = Console(stderr=True)
+
+StageProgress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@contextmanager
+def progress_bar() -> Iterator[StageProgress]:
+    """A Rich progress bar on stderr, one task per stage of a long run."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    tasks: dict[str, int] = {}
+
+    def advance(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+    with bar:
+        yield advance

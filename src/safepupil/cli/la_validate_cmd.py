@@ -112,14 +112,14 @@ def _print_outcome(outcome: Outcome, max_rows: int) -> None:
         err.print(f"[bold red]Error:[/] {escape(str(outcome))}", highlight=False, soft_wrap=True)
         return
     if outcome.findings:
-        out.print(_findings_table(outcome.findings[:max_rows]))
+        out.print(findings_table(outcome.findings[:max_rows]))
     hidden = len(outcome.findings) - max_rows
     if hidden > 0:
         out.print(f"... and {hidden} more findings (use --json to list them all)", soft_wrap=True)
-    out.print(_summary(outcome), highlight=False, soft_wrap=True)
+    out.print(report_summary(outcome), highlight=False, soft_wrap=True)
 
 
-def _findings_table(findings: tuple[Finding, ...]) -> Table:
+def findings_table(findings: tuple[Finding, ...]) -> Table:
     table = Table()
     for column in ("file", "record", "field", "rule", "severity", "message"):
         table.add_column(column, overflow="fold")
@@ -136,7 +136,7 @@ def _findings_table(findings: tuple[Finding, ...]) -> Table:
     return table
 
 
-def _summary(report: ValidationReport) -> str:
+def report_summary(report: ValidationReport) -> str:
     errors, queries = len(report.errors), len(report.queries)
     verdict = "[bold red]not ready[/]" if errors else "[green]ready[/]"
     return (

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from safepupil.cli import (
+    catalogue_cmd,
     demo_cmd,
     dummy_cmd,
     init_cmd,
@@ -32,6 +33,7 @@ app.command("init")(init_cmd.init)
 app.command("intake")(intake_cmd.intake)
 app.add_typer(la_cmd.app, name="la")
 app.add_typer(keys_cmd.app, name="keys")
+app.command("catalogue")(catalogue_cmd.catalogue)
 app.command("dummy")(dummy_cmd.dummy)
 app.add_typer(query_cmd.app, name="query")
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from safepupil.cli.console import err, out
+from safepupil.cli.console import out, progress_bar
 from safepupil.synth import OutputFormat, SynthSpec, generate_census, render_summary
-from safepupil.synth.run import ProgressCallback
 from safepupil.synth.spec import (
     DEFAULT_AP_PUPILS,
     DEFAULT_SCHOOL_PUPILS,
@@ -43,28 +39,7 @@ def synth(
         file_format=file_format,
         inject_errors=inject_errors,
     )
-    with _progress_bar() as progress:
+    with progress_bar() as progress:
         result = generate_census(spec, out_dir, progress=progress)
     for table in render_summary(result):
         out.print(table)
-
-
-@contextmanager
-def _progress_bar() -> Iterator[ProgressCallback]:
-    """A Rich progress bar on stderr, one task per stage of the run."""
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    )
-    tasks: dict[str, int] = {}
-
-    def advance(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
-
-    with bar:
-        yield advance

@@ -1,0 +1,3 @@
+SELECT la, sen_provision, COUNT(*)
+FROM ap_census_2018
+GROUP BY la, sen_provision
