@@ -1,117 +1,412 @@
-"""Bench: the DuckDB engine against a plain DuckDB GROUP BY on a synthetic school census.
+"""Bench: the DuckDB engine against a plain DuckDB GROUP BY, on a real encrypted store.
 
-    .venv/bin/python bench/bench_query.py [--pupils 1000000] [--repeats 5] [--margins]
+    .venv/bin/python bench/bench_query.py [--pupils 8000000] [--repeats 5] [--quick]
+                                          [--no-growth] [--no-breakdown] [--keep DIR]
 
-Builds an N-pupil table in an in-memory DuckDB (numpy, one row per pupil), then times
-the engine's 3-dimension query (la x sen_provision x sex: count, and the sum of
-sessions_absent with top-2 per-pupil contributions and a contributor bitmap per cell)
-against ``SELECT la, sen_provision, sex, count(*), sum(sessions_absent) ... GROUP BY``
-in the same run. Prints medians, their ratio and the peak resident memory.
+Builds a deployment in a temporary folder the way the service does: synthetic census
+(``generate_census``: the AP census, 24,500 pupils by default, and a school census of
+--pupils) -> each AP return prepared and sealed (``prepare_submission``) -> a deployment
+(``init_deployment``, encrypted DuckDB store) -> intake of every sealed return
+(``intake_files``) -> the school census pseudonymised (``pseudonymise_school_census``)
+and loaded (``load_school_census``). Each setup stage is timed and printed.
+
+Then, on a read-only store connection (``open_store(..., read_only=True)``), times the
+engine's 3-dimension query on ``school_census_2018`` (la x sen_provision x sex: Count,
+and Sum(sessions_absent), which brings top-2 contributions and a contributor bitmap per
+cell) against ``SELECT la, sen_provision, sex, count(*), sum(sessions_absent) ... GROUP
+BY ALL`` on the same connection, also with margins. Repeats are interleaved (plain,
+engine, engine + margins, plain, ...) so load from other jobs falls on all of them
+alike. Prints medians, the ratio engine / plain (goal: at most 2x), a breakdown of
+where the engine's extra time goes, the same query on the AP census for reference,
+and peak resident memory.
+
+Growth (on by default): the school census is also loaded at 1/8, 1/4 and 1/2 of
+--pupils (nested random samples of the same pupils, loaded one after another into the
+same store; each load replaces the dataset) and the query timed at each size.
+
+Exits non-zero only on an error (including engine results that disagree with the plain
+query); missing the 2x goal is reported, not an error.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import re
 import resource
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from safepupil.domain.local_authorities import local_authorities_on
+from safepupil.collection.keys.layout import KeyLayout
+from safepupil.collection.keys.load import load_la_tool_keys
+from safepupil.collection.policy import default_policy
+from safepupil.collection.prepare import prepare_submission
+from safepupil.collection.school_census import pseudonymise_school_census
 from safepupil.query.builder import dataset
 from safepupil.query.engines import DuckDBEngine
-from safepupil.query.restriction import RestrictionContext, restrict
+from safepupil.query.engines.duckdb_engine import explain
+from safepupil.query.restriction import RestrictedQuery, RestrictionContext, restrict
+from safepupil.query.results import QueryResult
 from safepupil.store.catalogue import load_catalogue
+from safepupil.store.deployment import Deployment, init_deployment, open_store
+from safepupil.store.intake import intake_files, load_intake_keys
+from safepupil.store.intake_school_census import load_school_census
+from safepupil.synth import SynthSpec, generate_census
+from safepupil.synth.spec import DEFAULT_AP_PUPILS
 
-TABLE = "school_census_2018"
-PLAIN = (
-    f"SELECT la, sen_provision, sex, count(*), sum(sessions_absent) FROM {TABLE} "
-    "GROUP BY la, sen_provision, sex"
+YEAR = 2018
+SEED = 2018
+SCHOOL = f"school_census_{YEAR}"
+AP = f"ap_census_{YEAR}"
+DIMENSIONS = ("la", "sen_provision", "sex")
+MAGNITUDE = "sessions_absent"
+DEFAULT_PUPILS = 8_000_000
+QUICK_PUPILS = 200_000
+DEFAULT_REPEATS = 7
+GROWTH_FRACTIONS = (8, 4, 2)  # the growth sizes are --pupils / 8, / 4 and / 2
+GOAL = 2.0  # engine at most 2x the plain GROUP BY
+CATALOGUE = load_catalogue()
+ENGINE = DuckDBEngine()
+
+PLAIN = {
+    SCHOOL: f"SELECT la, sen_provision, sex, count(*), sum({MAGNITUDE}) FROM {SCHOOL} GROUP BY ALL",
+    # The AP census has several records per pupil: the engine counts distinct pupils.
+    AP: f"SELECT la, sen_provision, sex, count(DISTINCT pupil_id) FROM {AP} GROUP BY ALL",
+}
+# The engine's extra work, one piece at a time, as plain statements (--breakdown).
+WITH_TOP2 = (
+    f"SELECT la, sen_provision, sex, count(*), sum({MAGNITUDE}), max({MAGNITUDE}, 2) "
+    f"FROM {SCHOOL} GROUP BY ALL"
+)
+WITH_IDS = (
+    f"SELECT la, sen_provision, sex, count(*), sum({MAGNITUDE}), list(pupil_id) "
+    f"FROM {SCHOOL} GROUP BY ALL"
 )
 
 
-def build_table(connection: duckdb.DuckDBPyConnection, pupils: int, seed: int = 2018) -> None:
-    rng = np.random.default_rng(seed)
-    catalogue = load_catalogue()
-    spec = catalogue.dataset(TABLE)
-    las = np.array([la.code for la in local_authorities_on(spec.reference_date)])
-
-    def pick(values: list[str], weights: list[float]) -> np.ndarray:
-        return np.array(values)[rng.choice(len(values), pupils, p=weights)]
-
-    year_group = rng.integers(0, 14, pupils).astype(np.int16)
-    absent = rng.poisson(12, pupils).astype(np.int16)
-    columns = {
-        "pupil_id": np.arange(pupils, dtype=np.uint32),
-        "pupil_token": np.char.add("tok", np.arange(pupils).astype(str)),
-        "la": las[rng.integers(0, len(las), pupils)],
-        "year": np.full(pupils, 2018, dtype=np.int16),
-        "sex": pick(["M", "F", "U"], [0.505, 0.494, 0.001]),
-        "ethnicity": pick(["WBRI", "AIND", "BAFR", "MOTH"], [0.7, 0.1, 0.1, 0.1]),
-        "birth_year_month": np.char.add(
-            (2013 - year_group).astype(str),
-            np.char.add("-", np.char.zfill(rng.integers(1, 13, pupils).astype(str), 2)),
-        ),
-        "postcode_outward": pick(["AB1", "CD2", "EF3"], [0.4, 0.3, 0.3]),
-        "sen_provision": pick(["N", "K", "E"], [0.85, 0.12, 0.03]),
-        "sen_type_1": pick(["SEMH", "ASD", "MLD"], [0.4, 0.3, 0.3]),
-        "fsm": rng.random(pupils) < 0.14,
-        "year_group": year_group,
-        "sessions_possible": np.full(pupils, 120, dtype=np.int16),
-        "sessions_absent": absent,
-        "attainment8": np.where(year_group == 11, rng.normal(46, 15, pupils), np.nan).astype(
-            np.float32
-        ),
-    }
-    table = pa.table(columns)
-    connection.register("incoming", table)
-    connection.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM incoming")
-    connection.unregister("incoming")
+def say(text: str = "") -> None:
+    print(text, flush=True)
 
 
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    run()  # warm up: first runs pay for plans and caches
-    times = []
-    for _ in range(repeats):
+# --- memory ----------------------------------------------------------------------------
+
+
+def peak_rss_mib() -> float:
+    """The process's peak resident memory so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> bool:
+    """Start a new peak (Linux: writing 5 to clear_refs resets VmHWM); False if refused."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def high_water_mib() -> float | None:
+    """Peak resident memory since the last reset (VmHWM), or None off Linux."""
+    try:
+        found = re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    except OSError:
+        return None
+    return int(found.group(1)) / 1024 if found else None
+
+
+# --- building the deployment -------------------------------------------------------------
+
+
+@dataclass
+class Stages:
+    timings: list[tuple[str, float]]
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        yield
+        seconds = time.perf_counter() - start
+        self.timings.append((name, seconds))
+        say(f"  {name:<44} {seconds:>8.1f} s   (peak RSS so far {peak_rss_mib():,.0f} MiB)")
+
+
+def build_deployment(
+    root: Path, pupils: int, ap_pupils: int, stages: Stages
+) -> tuple[Deployment, pa.Table]:
+    """A deployment in ``root/home`` holding the AP census, and the pseudonymised school
+    census (not loaded yet: the caller loads it, at several sizes for growth)."""
+    spec = SynthSpec(year=YEAR, pupils=ap_pupils, school_pupils=pupils, seed=SEED)
+    with stages.stage(f"synth: {ap_pupils:,} AP + {pupils:,} school pupils"):
+        census = generate_census(spec, root / "returns")
+    home = root / "home"
+    with stages.stage("init_deployment (keys, encrypted store)"):
+        deployment = init_deployment(home).deployment
+    submissions = root / "submissions"
+    submissions.mkdir()
+    keys = partial(load_la_tool_keys, KeyLayout(home))
+    policy = default_policy()
+    with stages.stage(f"prepare_submission x {len(census.ap_files)} AP returns"):
+        sealed = [
+            prepare_submission(path, submissions / f"{path.stem}.sealed", keys, policy).submission
+            for path in census.ap_files
+        ]
+    with stages.stage("intake_files (AP census)"), open_store(deployment) as store:
+        results = intake_files(store, sealed, load_intake_keys(deployment.paths.keys), CATALOGUE)
+        refused = [r.source.name for r in results if r.refused]
+        if refused:
+            raise RuntimeError(f"intake refused {len(refused)} submissions: {refused[:3]}")
+    with stages.stage("read + pseudonymise_school_census"):
+        # The custodian's key is the same in every LA's tool: any LA's copy will do.
+        any_la = next(iter(census.ap_pupils_by_la))
+        key = load_la_tool_keys(deployment.paths.keys, any_la).pseudonym_key
+        table = pseudonymise_school_census(pq.read_table(census.school_census), key, YEAR)
+    return deployment, table
+
+
+def load(deployment: Deployment, table: pa.Table, stages: Stages) -> None:
+    with (
+        stages.stage(f"load_school_census {table.num_rows:,} (+ close)"),
+        open_store(deployment) as store,
+    ):
+        load_school_census(store, table, YEAR, CATALOGUE)
+    pa.default_memory_pool().release_unused()
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+
+def restricted_query(name: str, *, magnitude: bool) -> RestrictedQuery:
+    builder = dataset(name, CATALOGUE).by(*DIMENSIONS).count()
+    if magnitude:
+        builder = builder.sum(MAGNITUDE)
+    return restrict(builder.build(), RestrictionContext(allowed_items=None))
+
+
+def interleaved(tasks: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median seconds of each task, run in rounds (a, b, c, a, b, c, ...) after one
+    warm-up round (first runs pay for plans, caches and reading the encrypted pages)."""
+    for task in tasks.values():
+        task()
+    times: dict[str, list[float]] = {name: [] for name in tasks}
+    for _ in range(repeats):
+        for name, task in tasks.items():
+            start = time.perf_counter()
+            task()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def check_agrees(result: QueryResult, plain: list[tuple[object, ...]], name: str) -> None:
+    """The engine's interior cells must equal the plain GROUP BY, value for value."""
+    expected = {tuple(row[:3]): tuple(row[3:]) for row in plain}
+    found = {
+        cell.codes: (cell.n_pupils, *(v.value for v in cell.values[1:])) for cell in result.interior
+    }
+    if found != expected:
+        raise RuntimeError(f"{name}: the engine's cells differ from the plain GROUP BY")
+
+
+@dataclass(frozen=True)
+class Measured:
+    pupils: int
+    medians: dict[str, float]
+    cells: int
+    margin_cells: int
+
+
+def measure_school(
+    store: duckdb.DuckDBPyConnection, repeats: int, *, margins: bool, breakdown: bool
+) -> Measured:
+    restricted = restricted_query(SCHOOL, magnitude=True)
+    statement = explain(restricted)
+    tasks: dict[str, Callable[[], object]] = {
+        "plain": lambda: store.execute(PLAIN[SCHOOL]).fetchall(),
+        "engine": lambda: ENGINE.run(restricted, store),
+    }
+    if margins:
+        tasks["margins"] = lambda: ENGINE.run(restricted, store, with_margins=True)
+    if breakdown:
+        tasks["plain + top-2"] = lambda: store.execute(WITH_TOP2).fetchall()
+        tasks["plain + list(pupil_id)"] = lambda: store.execute(WITH_IDS).to_arrow_table()
+        tasks["engine SQL only"] = lambda: store.execute(
+            statement.sql, statement.params
+        ).to_arrow_table()
+    medians = interleaved(tasks, repeats)
+    result = ENGINE.run(restricted, store)
+    check_agrees(result, store.execute(PLAIN[SCHOOL]).fetchall(), SCHOOL)
+    row = store.execute(f"SELECT count(*) FROM {SCHOOL}").fetchone()
+    pupils = int(row[0]) if row else 0
+    if sum(cell.n_pupils for cell in result.interior) != pupils:
+        raise RuntimeError(f"{SCHOOL}: the cells do not count every pupil once")
+    margin_cells = len(ENGINE.run(restricted, store, with_margins=True).margins) if margins else 0
+    return Measured(pupils, medians, len(result.interior), margin_cells)
+
+
+def measure_ap(store: duckdb.DuckDBPyConnection, repeats: int) -> Measured:
+    restricted = restricted_query(AP, magnitude=False)
+    medians = interleaved(
+        {
+            "plain": lambda: store.execute(PLAIN[AP]).fetchall(),
+            "engine": lambda: ENGINE.run(restricted, store),
+        },
+        repeats,
+    )
+    result = ENGINE.run(restricted, store)
+    check_agrees(result, store.execute(PLAIN[AP]).fetchall(), AP)
+    row = store.execute(f"SELECT count(DISTINCT pupil_id) FROM {AP}").fetchone()
+    return Measured(int(row[0]) if row else 0, medians, len(result.interior), 0)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:>9.1f} ms"
+
+
+def report_main(school: Measured, ap: Measured) -> float:
+    plain = school.medians["plain"]
+    say(f"\n{SCHOOL}: {school.pupils:,} pupils, {school.cells:,} cells (la x sen_provision x sex)")
+    say(f"  plain GROUP BY            {ms(plain)}")
+    say(f"  engine                    {ms(school.medians['engine'])}   ratio {_ratio(school)}")
+    if "margins" in school.medians:
+        margins = school.medians["margins"]
+        say(
+            f"  engine + margins          {ms(margins)}   ratio {margins / plain:.2f}x"
+            f"   (+{school.margin_cells:,} margin cells)"
+        )
+    pieces = [n for n in school.medians if n not in ("plain", "engine", "margins")]
+    if pieces:
+        say("  breakdown (plain statements with one more aggregate; the engine's SQL alone):")
+        for name in pieces:
+            seconds = school.medians[name]
+            say(f"    {name:<24}{ms(seconds)}   ratio {seconds / plain:.2f}x")
+        python = school.medians["engine"] - school.medians["engine SQL only"]
+        say(f"    Python after the SQL    {ms(python)}   (bitmaps, cells, result)")
+    say(f"\n{AP} (reference): {ap.pupils:,} pupils, {ap.cells:,} cells, Count only")
+    say(f"  plain GROUP BY (distinct) {ms(ap.medians['plain'])}")
+    say(f"  engine                    {ms(ap.medians['engine'])}   ratio {_ratio(ap)}")
+    return school.medians["engine"] / plain
+
+
+def _ratio(measured: Measured) -> str:
+    return f"{measured.medians['engine'] / measured.medians['plain']:.2f}x"
+
+
+def report_growth(rows: list[Measured]) -> None:
+    say("\ngrowth (same store, each size a nested random sample of the largest):")
+    say("  pupils        plain ms   engine ms   ratio   plain ms/M   engine ms/M")
+    for row in rows:
+        plain, engine = row.medians["plain"], row.medians["engine"]
+        millions = row.pupils / 1e6
+        say(
+            f"  {row.pupils:>11,}  {plain * 1000:>8.1f}  {engine * 1000:>10.1f}  "
+            f"{engine / plain:>5.2f}x  {plain * 1000 / millions:>11.1f}  "
+            f"{engine * 1000 / millions:>12.1f}"
+        )
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--pupils", type=int, default=None, help="school census size")
+    parser.add_argument("--ap-pupils", type=int, default=DEFAULT_AP_PUPILS)
+    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per query")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"smoke run: {QUICK_PUPILS:,} pupils, 3 repeats"
+    )
+    parser.add_argument(
+        "--growth",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time at 1/8, 1/4 and 1/2 of --pupils (default: on)",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the engine's pieces: top-2, pupil id lists, its SQL alone",
+    )
+    parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep it")
+    args = parser.parse_args(argv)
+    if args.pupils is None:
+        args.pupils = QUICK_PUPILS if args.quick else DEFAULT_PUPILS
+    if args.repeats is None:
+        args.repeats = 3 if args.quick else DEFAULT_REPEATS
+    if args.pupils < max(GROWTH_FRACTIONS) or args.repeats < 1:
+        parser.error("--pupils must be at least 8 and --repeats at least 1")
+    return args
+
+
+def run(args: argparse.Namespace, root: Path) -> int:
+    say(
+        f"bench_query: {dt.datetime.now():%Y-%m-%d %H:%M}, DuckDB {duckdb.__version__}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores"
+    )
+    say(f"  --pupils {args.pupils:,} --repeats {args.repeats} (medians of interleaved rounds)")
+    say("\nsetup:")
+    stages = Stages([])
+    started = time.perf_counter()
+    deployment, table = build_deployment(root, args.pupils, args.ap_pupils, stages)
+    growth: list[Measured] = []
+    if args.growth:
+        order = np.random.default_rng(SEED).permutation(table.num_rows)
+        for fraction in GROWTH_FRACTIONS:
+            size = table.num_rows // fraction
+            sample = table.take(pa.array(np.sort(order[:size])))
+            load(deployment, sample, stages)
+            del sample
+            with open_store(deployment, read_only=True) as store:
+                growth.append(measure_school(store, args.repeats, margins=False, breakdown=False))
+            say(f"  measured at {size:,} pupils")
+    load(deployment, table, stages)
+    del table
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    say(f"  setup total {time.perf_counter() - started:,.1f} s")
+
+    setup_peak = peak_rss_mib()
+    separable = reset_peak_rss()
+    with open_store(deployment, read_only=True) as store:
+        school = measure_school(store, args.repeats, margins=True, breakdown=args.breakdown)
+        ap = measure_ap(store, args.repeats)
+    query_peak = high_water_mib() if separable else None
+    ratio = report_main(school, ap)
+    if args.growth:
+        report_growth([*growth, school])
+    say(f"\npeak RSS of the process (ru_maxrss)   {max(setup_peak, peak_rss_mib()):>8,.0f} MiB")
+    say(f"  of which during setup               {setup_peak:>8,.0f} MiB")
+    if query_peak is not None:
+        say(f"  during the queries (read-only store)  {query_peak:>8,.0f} MiB")
+    verdict = "MET" if ratio <= GOAL else f"MISSED, {ratio / GOAL - 1:.0%} over the goal"
+    say(f"\ngoal engine <= {GOAL:.0f}x plain at {school.pupils:,} pupils: {verdict} ({ratio:.2f}x)")
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pupils", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--margins", action="store_true", help="also time with margins")
-    args = parser.parse_args(argv)
-
-    connection = duckdb.connect()
-    build_table(connection, args.pupils)
-    query = dataset(TABLE).by("la", "sen_provision", "sex").count().sum("sessions_absent").build()
-    restricted = restrict(query, RestrictionContext(allowed_items=None))
-    engine = DuckDBEngine()
-
-    plain = median_seconds(lambda: connection.execute(PLAIN).fetchall(), args.repeats)
-    ours = median_seconds(lambda: engine.run(restricted, connection), args.repeats)
-    result = engine.run(restricted, connection)
-    print(f"pupils            {args.pupils:>12,}")
-    print(f"cells             {len(result.cells):>12,}  contributors {len(result.contributors):,}")
-    print(f"plain GROUP BY    {plain * 1000:>9.1f} ms")
-    print(f"engine            {ours * 1000:>9.1f} ms   ratio {ours / plain:.2f}x")
-    if args.margins:
-        margins = median_seconds(
-            lambda: engine.run(restricted, connection, with_margins=True), args.repeats
-        )
-        print(f"engine + margins  {margins * 1000:>9.1f} ms   ratio {margins / plain:.2f}x")
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak RSS          {peak_kib / 1024:>9.0f} MiB")
-    return 0
+    args = parse(argv)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True)
+        return run(args, args.keep)
+    with tempfile.TemporaryDirectory(prefix="bench-query-") as folder:
+        return run(args, Path(folder))
 
 
 if __name__ == "__main__":
