@@ -185,6 +185,8 @@ def _interior_bitmaps(column: pa.ChunkedArray) -> dict[int, FrozenBitMap]:
     if len(lists) == 0:
         return {}
     offsets = lists.offsets.to_numpy()
+    if lists.values.null_count:  # TRY_CAST to 32 bits gave null: an id out of range
+        raise InternalError("a pupil_id is outside 0..2**32-1")
     ids = lists.values.to_numpy(zero_copy_only=False)
     if len(ids) and (ids.min() < 0 or ids.max() > MAX_PUPIL_ID):
         raise InternalError("a pupil_id is outside 0..2**32-1")

@@ -301,7 +301,9 @@ def _cells_one_row_per_pupil(shape: _Shape) -> str:
     columns += [f"median(v{j}) AS med{k}" for k, j in enumerate(shape.median_columns)]
     columns += [f"count(*) FILTER (WHERE c{k}) AS num{k}" for k in range(shape.proportions)]
     if len(shape.families) == 1:
-        columns.append("list(pupil_id) AS ids")
+        # 32-bit ids halve what crosses from DuckDB to the bitmaps; an id out of range
+        # becomes null and the engine refuses it (pupil ids are null-free otherwise).
+        columns.append("list(TRY_CAST(pupil_id AS UINTEGER)) AS ids")
         cells = f"cells AS (SELECT {_listed(*columns)} FROM rows {shape.group_by()})"
         return f"{cells} SELECT * FROM cells"
     # GROUPING() cannot steer an aggregate's FILTER, so the interior's pupil lists come
