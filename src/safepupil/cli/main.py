@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from safepupil.cli import (
+    audit_cmd,
     catalogue_cmd,
     demo_cmd,
     dummy_cmd,
@@ -14,6 +16,8 @@ from safepupil.cli import (
     intake_cmd,
     keys_cmd,
     la_cmd,
+    people_cmd,
+    projects_cmd,
     query_cmd,
     synth_cmd,
 )
@@ -36,10 +40,14 @@ app.add_typer(keys_cmd.app, name="keys")
 app.command("catalogue")(catalogue_cmd.catalogue)
 app.command("dummy")(dummy_cmd.dummy)
 app.add_typer(query_cmd.app, name="query")
+app.add_typer(people_cmd.app, name="people")
+app.add_typer(projects_cmd.app, name="projects")
+app.add_typer(audit_cmd.app, name="audit")
 
 
 def report_error(error: SafepupilError) -> None:
-    err.print(f"[bold red]Error:[/] {error}", highlight=False, markup=True)
+    # Escaped: a file name may contain [brackets]; soft wrap keeps paths greppable.
+    err.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
 
 
 def run() -> None:
