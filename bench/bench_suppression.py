@@ -1,0 +1,162 @@
+"""Benchmark: disclosure control of count tables as they grow.
+
+Prints, per table: cells published, primary and secondary suppressions, the median
+wall time of protect_linked_counts (primary + secondary + audit) over a few repeats,
+and two ratios:
+  * against primary-only suppression (building the model and applying the rules),
+  * against one cold LP of the table's size (the attacker's first programme).
+
+    .venv/bin/python bench/bench_suppression.py              # quick sizes
+    .venv/bin/python bench/bench_suppression.py --regions 9  # up to the national table
+
+The counts are synthetic: skewed like the AP census (a few LAs, needs and reasons
+hold most pupils), about 25,000 pupils nationally.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from safepupil.disclosure import Dimension, FrequencyPolicy, protect_linked_counts
+from safepupil.disclosure.attacker import AttackerModel, attacker_components
+from safepupil.disclosure.cell_model import build_cell_model
+from safepupil.disclosure.primary import primary_reason
+from safepupil.domain.codesets import codeset
+from safepupil.domain.local_authorities import local_authorities_on
+
+POLICY = FrequencyPolicy()
+CENSUS_DAY = dt.date(2018, 1, 18)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    dimensions: tuple[Dimension, ...]
+    tables: tuple[tuple[str, ...], ...]
+    counts: dict[tuple[str, ...], int]
+
+
+def skewed_counts(dims: Sequence[Dimension], pupils: int, seed: int) -> dict[tuple[str, ...], int]:
+    """Multinomial counts with lognormal / Dirichlet weights: a few codes hold most pupils."""
+    rng = np.random.default_rng(seed)
+    weights = [rng.lognormal(0.0, 0.8, len(d.codes)) for d in dims]
+    p = weights[0]
+    for w in weights[1:]:
+        p = np.multiply.outer(p, w)
+    p = (p / p.sum()).ravel()
+    drawn = rng.multinomial(pupils, p)
+    keys = itertools.product(*(d.codes for d in dims))
+    return {key: int(n) for key, n in zip(keys, drawn, strict=True) if n}
+
+
+def flat(name: str, size: int) -> Dimension:
+    return Dimension(name, tuple(f"{name}{i}" for i in range(size)))
+
+
+def national_la(regions: int) -> Dimension:
+    by_region: dict[str, list[str]] = {}
+    for la in local_authorities_on(CENSUS_DAY):
+        by_region.setdefault(la.region, []).append(la.code)
+    kept = sorted(by_region)[:regions]
+    codes = tuple(code for region in kept for code in by_region[region])
+    return Dimension("la", codes, tuple((r, tuple(by_region[r])) for r in kept))
+
+
+def school_census_case() -> Case:
+    """About 90,000 cells with school-census numbers: most cells are large, few small."""
+    la = national_la(9)
+    sen = Dimension("sen", tuple(c.code for c in codeset("sen_type")))
+    reason = Dimension("reason", tuple(c.code for c in codeset("placement_reason")))
+    sex = Dimension("sex", ("F", "M", "U"))
+    dims = (la, sen, reason, sex)
+    name = "152 LAs x 13 SEN x 9 reasons x 3 sexes, 8M"
+    return Case(name, dims, (("la", "sen", "reason", "sex"),), skewed_counts(dims, 8_000_000, 5))
+
+
+def cases(max_regions: int) -> list[Case]:
+    out = []
+    two = (flat("r", 10), flat("c", 10))
+    out.append(Case("2-D 10x10", two, (("r", "c"),), skewed_counts(two, 2000, 1)))
+    three = (flat("a", 20), flat("b", 10), flat("d", 5))
+    out.append(Case("3-D 20x10x5", three, (("a", "b", "d"),), skewed_counts(three, 5000, 2)))
+    la_tool = (
+        Dimension("reason", tuple(c.code for c in codeset("placement_reason"))),
+        Dimension("sex", ("F", "M", "U")),
+        Dimension("age", ("5-10", "11", "12", "13", "14", "15", "16+")),
+        Dimension("sen", tuple(c.code for c in codeset("sen_provision"))),
+    )
+    linked = (("reason", "sex"), ("reason", "age"), ("reason", "sen"), ("reason", "sex", "age"))
+    out.append(Case("one LA, 4 linked tables", la_tool, linked, skewed_counts(la_tool, 400, 3)))
+    sen = Dimension("sen", tuple(c.code for c in codeset("sen_type")))
+    reason = Dimension("reason", tuple(c.code for c in codeset("placement_reason")))
+    for regions in sorted({1, 2, 3, max_regions}):
+        if regions > max_regions:
+            continue
+        la = national_la(regions)
+        dims = (la, sen, reason)
+        pupils = round(25_000 * len(la.codes) / 152)
+        name = f"LA({len(la.codes)}) in {regions} regions x 13 SEN x 9 reasons"
+        out.append(Case(name, dims, (("la", "sen", "reason"),), skewed_counts(dims, pupils, 4)))
+    return out
+
+
+def median_seconds(run: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def primary_only(case: Case) -> None:
+    model = build_cell_model(case.counts, case.dimensions, case.tables)
+    [primary_reason(int(v), POLICY) for v in model.values]
+
+
+def one_lp(case: Case) -> None:
+    """The attacker's first programme with only the primary cells hidden, from cold."""
+    model = build_cell_model(case.counts, case.dimensions, case.tables)
+    small = model.published & (model.values > 0) & (model.values < POLICY.threshold)
+    for component in attacker_components(model, model.published & ~small):
+        columns = np.flatnonzero(small[component.cells])
+        AttackerModel(component).minimise_sum(columns)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--regions", type=int, default=2, help="largest LA table: 1..9 regions")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="add a ~90,000-cell table")
+    args = parser.parse_args()
+    columns = ("cells", "prim", "sec", "median s", "x primary", "x one LP")
+    print(f"{'table':44} " + " ".join(f"{c:>9}" for c in columns))
+    for case in [*cases(args.regions), *([school_census_case()] if args.large else [])]:
+        repeats = args.repeats if len(case.counts) < 5000 else 1
+        times, release = [], None
+        for _ in range(repeats):
+            start = time.perf_counter()
+            release = protect_linked_counts(case.counts, case.dimensions, case.tables, POLICY)
+            times.append(time.perf_counter() - start)
+        assert release is not None and release.audit.protected
+        full = statistics.median(times)
+        base = median_seconds(lambda c=case: primary_only(c), max(3, repeats))  # type: ignore[misc]
+        lp = median_seconds(lambda c=case: one_lp(c), max(3, repeats))  # type: ignore[misc]
+        print(
+            f"{case.name:44} {len({c.identity for c in release.cells}):>9} "
+            f"{release.primary_count:>9} {release.secondary_count:>9} {full:>9.2f} "
+            f"{full / base:>9.1f} {full / lp:>9.1f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

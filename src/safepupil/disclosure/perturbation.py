@@ -1,0 +1,149 @@
+"""The perturbation programme: the cheapest change to a table that moves one cell.
+
+Over the cells of a box (neighbourhood.py, or every cell), find y such that every
+additive row still holds (A y = 0), no count goes negative (x + y >= 0), public
+cells do not move, and the target rises by ``rise``. y is split into an upward and
+a downward part so that its absolute size can be costed linearly:
+
+    minimise   sum_c cost_c (up_c + down_c)
+    subject to A (up - down) = 0,  0 <= up_c <= up_limit_c,  0 <= down_c <= x_c.
+
+When no single change can move the target far enough (a public total caps it from
+above), the two-sided form looks for two changes, one up and one down, whose
+difference in the target is at least ``rise``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.neighbourhood import expand_ranges
+from safepupil.disclosure.solver import INFINITY, new_highs, pass_lp, run
+from safepupil.errors import InternalError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far each cell may move: public cells not at all, any count down to zero."""
+
+    up: FloatArray
+    down: FloatArray
+
+    @classmethod
+    def of(cls, model: CellModel, public: BoolArray) -> Limits:
+        return cls(
+            up=np.where(public, 0.0, INFINITY),
+            down=np.where(public, 0.0, model.values.astype(np.float64)),
+        )
+
+
+@dataclass(frozen=True)
+class _BoxRows:
+    cells: IntArray  # model cell of each local column
+    starts: IntArray
+    columns: IntArray  # local columns of the up part; the down part is column + len(cells)
+    coefs: FloatArray
+
+    @classmethod
+    def of(cls, model: CellModel, box: BoolArray) -> _BoxRows:
+        cells = np.flatnonzero(box)
+        local = np.full(model.size, -1, dtype=np.int64)
+        local[cells] = np.arange(len(cells))
+        # Every row with a box cell: outside the box nothing moves, so the box's part of
+        # the row must add up to zero on its own.
+        row_of_entry_all = np.repeat(np.arange(model.row_count), np.diff(model.row_start))
+        rows = np.unique(row_of_entry_all[box[model.row_cells]])
+        lengths = model.row_start[rows + 1] - model.row_start[rows]
+        entries = expand_ranges(model.row_start[rows], lengths)
+        inside = box[model.row_cells[entries]]
+        row_of_entry = np.repeat(np.arange(len(rows)), lengths)[inside]
+        kept = np.bincount(row_of_entry, minlength=len(rows))
+        return cls(
+            cells=cells,
+            starts=np.concatenate(([0], np.cumsum(kept))).astype(np.int64),
+            columns=local[model.row_cells[entries[inside]]],
+            coefs=model.row_coefs[entries[inside]],
+        )
+
+    def split(self, offset: int) -> tuple[IntArray, IntArray, FloatArray]:
+        """Rows over (up - down) with columns shifted by ``offset``."""
+        m = len(self.cells)
+        row_of_entry = np.repeat(np.arange(len(self.starts) - 1), np.diff(self.starts))
+        order = np.argsort(np.concatenate((row_of_entry, row_of_entry)), kind="stable")
+        columns = np.concatenate((self.columns, self.columns + m))[order] + offset
+        coefs = np.concatenate((self.coefs, -self.coefs))[order]
+        return 2 * self.starts, columns, coefs
+
+
+def cheapest_rise(
+    model: CellModel, box: BoolArray, target: int, rise: float, cost: FloatArray, limits: Limits
+) -> FloatArray | None:
+    """The cheapest change inside ``box`` raising ``target`` by ``rise`` (None if none)."""
+    rows = _BoxRows.of(model, box)
+    m = len(rows.cells)
+    t = int(np.searchsorted(rows.cells, target))
+    upper = np.concatenate((limits.up[rows.cells], limits.down[rows.cells]))
+    lower = np.zeros(2 * m)
+    lower[t] = upper[t] = rise
+    upper[t + m] = 0.0
+    starts, columns, coefs = rows.split(0)
+    zeros = np.zeros(len(starts) - 1)
+    solution = _solve(np.tile(cost[rows.cells], 2), lower, upper, (starts, columns, coefs), zeros)
+    if solution is None:
+        return None
+    change = np.zeros(model.size)
+    change[rows.cells] = solution[:m] - solution[m:]
+    return change
+
+
+def cheapest_spread(
+    model: CellModel, target: int, spread: float, cost: FloatArray, limits: Limits
+) -> tuple[FloatArray, FloatArray] | None:
+    """Two changes y, z over every cell with y[target] - z[target] >= spread (None if none)."""
+    rows = _BoxRows.of(model, np.ones(model.size, dtype=bool))
+    n = model.size
+    y_starts, y_columns, y_coefs = rows.split(0)
+    z_starts, z_columns, z_coefs = rows.split(2 * n)
+    # The last row ties the two changes together at the target.
+    starts = np.concatenate(
+        (y_starts, z_starts[1:] + y_starts[-1], [y_starts[-1] + z_starts[-1] + 4])
+    )
+    columns = np.concatenate(
+        (y_columns, z_columns, [target, target + n, target + 2 * n, target + 3 * n])
+    )
+    coefs = np.concatenate((y_coefs, z_coefs, [1.0, -1.0, -1.0, 1.0]))
+    row_count = len(starts) - 1
+    row_lower = np.zeros(row_count)
+    row_upper = np.zeros(row_count)
+    row_lower[-1], row_upper[-1] = spread, INFINITY
+    upper = np.tile(np.concatenate((limits.up, limits.down)), 2)
+    solution = _solve(
+        np.tile(cost, 4), np.zeros(4 * n), upper, (starts, columns, coefs), row_lower, row_upper
+    )
+    if solution is None:
+        return None
+    return solution[:n] - solution[n : 2 * n], solution[2 * n : 3 * n] - solution[3 * n :]
+
+
+def _solve(
+    costs: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    rows: tuple[IntArray, IntArray, FloatArray],
+    row_lower: FloatArray,
+    row_upper: FloatArray | None = None,
+) -> FloatArray | None:
+    highs = new_highs()
+    pass_lp(
+        highs, costs, lower, upper, rows, row_lower, row_lower if row_upper is None else row_upper
+    )
+    status = run(highs, "searching for complementary suppressions")
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return None
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise InternalError(f"the perturbation model ended {highs.modelStatusToString(status)}")
+    return np.asarray(highs.getSolution().col_value, dtype=np.float64)

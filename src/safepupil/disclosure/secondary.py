@@ -1,0 +1,156 @@
+"""Secondary suppression: hide enough other cells that no suppressed cell can be worked out.
+
+A suppressed cell is covered once two feasible tables the attacker cannot rule out
+(witnesses, witnesses.py) differ in it by the protection width. Rounds, until every
+suppressed cell is covered:
+
+1. witnesses shared by many cells, then exact attacker checks (witnesses.py): cells
+   the current pattern already protects need nothing new;
+2. for each cell still open, in a stable order, a *zero-sum perturbation* (the
+   attacker sub-problem of Fischetti and Salazar, solved as a linear programme in
+   perturbation.py): the cheapest change to the table that keeps every row adding up,
+   keeps every count >= 0, leaves public cells alone and moves the target far enough.
+   Every published cell it touches is suppressed, and the changed table is a witness.
+   It is solved first over the hidden cells plus a small box of released cells around
+   the target (neighbourhood.py), then over the whole table.
+
+The final audit (audit.py) re-derives every interval independently and is the proof;
+this module only has to be good, not right.
+
+Information loss: a released cell costs (value + 1) x MARGIN_COST_FACTOR ** depth per
+unit of change, where depth counts its dimensions at a group or total: the search
+prefers few cells, small cells, and interior cells to margins.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+import numpy as np
+
+from safepupil.disclosure.attacker import known_cells
+from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.neighbourhood import Neighbourhoods
+from safepupil.disclosure.perturbation import Limits, cheapest_rise, cheapest_spread
+from safepupil.disclosure.witnesses import (
+    CHANGE_TOLERANCE,
+    Witnesses,
+    attacker_witnesses,
+    spread_witnesses,
+)
+
+# Each dimension at a group or total doubles a cell's cost: prefer hiding interior cells.
+MARGIN_COST_FACTOR = 2.0
+# Reusing a cell that is already hidden costs almost nothing; unpublished cells even less.
+REUSE_COST = 1e-3
+UNPUBLISHED_COST = 1e-6
+# How many cheapest neighbours per dimension the box around a target keeps.
+SEARCH_BREADTH = 2
+
+
+class Unprotectable(Exception):
+    """No pattern of suppression can give this cell a wide enough interval."""
+
+    def __init__(self, identity: tuple[str, ...]) -> None:
+        super().__init__(identity)
+        self.identity = identity
+
+
+def release_cost(model: CellModel) -> FloatArray:
+    """Cost per unit of change of each cell while it is released: its information loss."""
+    loss = (model.values + 1.0) * MARGIN_COST_FACTOR ** model.margin_depth.astype(np.float64)
+    return np.where(model.published, loss, UNPUBLISHED_COST)
+
+
+class _Search:
+    """The state of one run: what is suppressed, what it costs to move, what is witnessed."""
+
+    def __init__(self, model: CellModel, primary: BoolArray, public: BoolArray) -> None:
+        self.model = model
+        self.suppressed = primary.copy()
+        self.cost = release_cost(model)
+        self.cost[primary] = REUSE_COST
+        self.public = public
+        self.limits = Limits.of(model, public)
+        self.witnesses = Witnesses.start(model)
+        self.boxes = Neighbourhoods(model)
+
+    def protect(self, target: int, width: int) -> IntArray:
+        """Suppress what ``target`` needs; return the newly suppressed cells."""
+        rise = width - (self.model.values[target] - self.witnesses.lo[target])
+        changes = self._changes(target, float(rise), width)
+        if changes is None:
+            raise Unprotectable(self.model.identities[target])
+        values = self.model.values.astype(np.float64)
+        touched = np.zeros(self.model.size, dtype=bool)
+        for change in changes:
+            self._add_witnesses(values, change)
+            touched |= np.abs(change) > CHANGE_TOLERANCE
+        newly = np.flatnonzero(self.model.published & ~self.suppressed & touched)
+        self.suppressed[newly] = True
+        self.cost[newly] = REUSE_COST
+        return newly
+
+    def _changes(self, target: int, rise: float, width: int) -> list[FloatArray] | None:
+        for box in self._boxes(target):
+            change = cheapest_rise(self.model, box, target, rise, self.cost, self.limits)
+            if change is not None:
+                return [change]
+        # Nothing can raise the target far enough on its own (a public total caps it):
+        # look for a pair of tables, one above and one below, far enough apart.
+        pair = cheapest_spread(self.model, target, float(width), self.cost, self.limits)
+        return None if pair is None else list(pair)
+
+    def _boxes(self, target: int) -> Iterator[BoolArray]:
+        """Ever larger sets of cells to search: small programmes first.
+
+        Cells already hidden (or never published) are nearly free wherever they are;
+        released cells are worth trying only near the target.
+        """
+        near = self.boxes.box(target, self.cost, SEARCH_BREADTH)
+        yield near | (self.cost <= REUSE_COST)
+        yield self.boxes.everything
+
+    def _add_witnesses(self, values: FloatArray, change: FloatArray) -> None:
+        # x + s*y is feasible for every s between the two scales at which a count hits 0,
+        # so both ends of that segment are witnesses too, for free.
+        self.witnesses.add(values + change)
+        for direction in (change, -change):
+            falling = direction < -CHANGE_TOLERANCE
+            if np.any(falling):
+                scale = float(np.min(values[falling] / -direction[falling]))
+                if np.isfinite(scale) and scale > 0:
+                    self.witnesses.add(np.maximum(values + scale * direction, 0.0))
+
+
+def choose_complements(
+    model: CellModel, primary: BoolArray, public: BoolArray, width: int
+) -> BoolArray:
+    """Every published cell that must be hidden besides the primary ones (a mask)."""
+    search = _Search(model, primary, public)
+    targets = np.flatnonzero(primary)
+    while True:
+        witnesses = search.witnesses
+        open_ = witnesses.uncovered(targets, width)
+        known = known_cells(model, search.suppressed, search.public)
+        if len(open_):
+            spread_witnesses(model, known, witnesses, open_, width)
+            open_ = witnesses.uncovered(open_, width)
+        if len(open_):
+            attacker_witnesses(model, known, witnesses, open_, width)
+            open_ = witnesses.uncovered(open_, width)
+        if len(open_) == 0:
+            return search.suppressed & ~primary
+        queue = deque(_stable_order(model, open_))
+        while queue:
+            target = queue.popleft()
+            if not search.witnesses.covers(target, width):
+                newly = search.protect(target, width)
+                queue.extend(_stable_order(model, newly))
+                targets = np.union1d(targets, newly)
+
+
+def _stable_order(model: CellModel, cells: IntArray) -> list[int]:
+    """Interior cells first (protecting them often protects their margins), then by position."""
+    return sorted((int(c) for c in cells), key=lambda c: (int(model.level_sum[c]), c))
