@@ -1,0 +1,181 @@
+"""The release pipeline: the only route from the store to a researcher.
+
+    authorise -> restrict -> engine (with margins) -> layout -> primary rules (counts,
+    magnitudes, class disclosure, differencing) -> secondary suppression + LP audit ->
+    rounding -> record (release, cells' contributors, audit events) -> ProtectedTable
+
+A release is refused (DisclosureRefused, recorded) when no suppression pattern protects
+every cell; held (recorded, nothing shown) when a rule flags what it cannot settle.
+The engine's raw result never leaves this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+
+from sqlalchemy.engine import Connection
+
+from safepupil.audit.events import QuerySubmitted, ReleaseMade, ReleaseRefused
+from safepupil.audit.log import record, writing
+from safepupil.disclosure.differencing import DifferencingIndex
+from safepupil.disclosure.output_policy import OutputPolicy, PolicyBook, load_policy_book
+from safepupil.disclosure.release import ProtectedRelease
+from safepupil.errors import DisclosureRefused
+from safepupil.governance.authorise import authorise_query
+from safepupil.query.engines import DuckDBEngine
+from safepupil.query.model import Query
+from safepupil.query.restriction import RestrictionContext, restrict
+from safepupil.query.results import QueryResult
+from safepupil.query.wire import to_json
+from safepupil.release.layout import Layout, layout_of, require_dimensions
+from safepupil.release.protect import protect_counts
+from safepupil.release.records import HELD, REFUSED, RELEASED, ReleaseRecord, earlier_cells
+from safepupil.release.records import store_release as _store
+from safepupil.release.result import ProtectedTable, ReleaseStatus
+from safepupil.release.rules import Flags, flag_cells
+from safepupil.release.shaping import released_table
+from safepupil.store.deployment import Deployment, open_store
+
+
+@dataclass(frozen=True)
+class _Decision:
+    layout: Layout
+    protected: ProtectedRelease
+    flags: Flags
+
+
+def run_protected_query(
+    deployment: Deployment,
+    query: Query,
+    project_id: int,
+    person_id: int,
+    *,
+    on: dt.date | None = None,
+    policies: PolicyBook | None = None,
+) -> ProtectedTable:
+    """Run ``query`` for a member of an approved project and return what may be shown.
+
+    Raises PermissionDenied (a governance Refusal) when the person may not use the items,
+    and DisclosureRefused when no protection is enough; both are recorded.
+    """
+    require_dimensions(query)
+    control = deployment.control_engine()
+    try:
+        items = query.items_used()
+        grant = authorise_query(
+            control, person_id, project_id, items, query.dataset, on or _today()
+        )
+        restricted = restrict(query, RestrictionContext(allowed_items=grant.allowed_items))
+        with open_store(deployment, read_only=True) as store:
+            result = DuckDBEngine().run(restricted, store, with_margins=True)
+        policy = (policies or load_policy_book()).policy_for(query.dataset, items)
+        with writing(control) as connection:  # holds the audit lock: releases are serial
+            outcome = _decide_and_record(connection, query, result, policy, project_id, person_id)
+    finally:
+        control.dispose()
+    if isinstance(outcome, DisclosureRefused):
+        raise outcome
+    return outcome
+
+
+def _decide_and_record(
+    connection: Connection,
+    query: Query,
+    result: QueryResult,
+    policy: OutputPolicy,
+    project_id: int,
+    person_id: int,
+) -> ProtectedTable | DisclosureRefused:
+    query_json = to_json(query)
+    query_id = hashlib.sha256(query_json.encode("utf-8")).hexdigest()[:32]
+    envelope = {"actor_id": person_id, "project_id": project_id}
+    record(
+        connection,
+        QuerySubmitted(
+            **envelope,
+            query_id=query_id,
+            dataset=query.dataset,
+            items=tuple(sorted(query.items_used())),
+        ),
+    )
+    release_id = str(uuid.uuid4())
+    base = _record_base(release_id, query, query_json, project_id, person_id)
+    try:
+        decision = decide(query, result, policy, earlier_cells(connection, query.dataset))
+    except DisclosureRefused as refusal:
+        _store(connection, replace(base, status=REFUSED, reasons=(refusal.message,)))
+        record(connection, ReleaseRefused(**envelope, query_id=query_id, reason=refusal.message))
+        return refusal
+    table, shown = released_table(
+        release_id, query, decision.layout, decision.protected, decision.flags.held, policy
+    )
+    status = RELEASED if table.status is ReleaseStatus.RELEASED else HELD
+    _store(
+        connection,
+        replace(
+            base,
+            status=status,
+            reasons=decision.flags.held,
+            pupils=table.pupils,
+            cells_released=decision.protected.released_count,
+            cells_suppressed=decision.protected.suppressed_count,
+            checksum=table.checksum,
+            audit_proof={
+                **decision.protected.audit.to_dict(),
+                "rounding_base": policy.rounding_base,
+            },
+            released_cells=shown if status == RELEASED else (),
+        ),
+    )
+    if status == RELEASED:
+        record(
+            connection,
+            ReleaseMade(
+                **envelope,
+                release_id=release_id,
+                query_id=query_id,
+                cells=len(shown),
+                pupils=table.pupils,
+            ),
+        )
+    return table
+
+
+def decide(
+    query: Query, result: QueryResult, policy: OutputPolicy, earlier: DifferencingIndex
+) -> _Decision:
+    """Primary rules, then secondary suppression with its audit (DisclosureRefused if none
+    is enough). Pure: reads nothing but its arguments."""
+    layout = layout_of(query, result)
+    flags = flag_cells(query, layout, policy, earlier)
+    protected = protect_counts(
+        layout.counts, layout.dimensions, policy.frequency_policy(), flags.forced
+    )
+    return _Decision(layout=layout, protected=protected, flags=flags)
+
+
+def _record_base(
+    release_id: str, query: Query, query_json: str, project_id: int, person_id: int
+) -> ReleaseRecord:
+    return ReleaseRecord(
+        id=release_id,
+        project_id=project_id,
+        person_id=person_id,
+        dataset=query.dataset,
+        query_json=query_json,
+        created_at=dt.datetime.now(dt.UTC),
+        pupils=0,
+        cells_released=0,
+        cells_suppressed=0,
+        checksum=None,
+        status=REFUSED,
+        reasons=(),
+        audit_proof=None,
+    )
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
