@@ -3,8 +3,8 @@
 A query file is restricted SQL (``.sql``), a Python builder script (``.py``, which must
 assign ``query``) or the wire format (``.json``). Whatever its form, the query becomes a
 ``model.Query``, passes ``restrict`` and runs on an engine, exactly as it will in the
-service; only the data differ. Real-store queries need an approved project and
-disclosure control, which this command does not offer: it refuses without ``--dummy``.
+service; only the data differ. Real-store queries (``--project``) go through
+the safe-outputs pipeline in ``cli/query_protected.py``.
 
 A ``.py`` file runs here, locally, as the researcher's own code, in a fresh namespace
 holding the builder; it is never sent anywhere. Only the JSON model crosses into the
@@ -28,6 +28,7 @@ import typer
 from rich.table import Table
 
 from safepupil.cli.console import out
+from safepupil.cli.query_protected import run_on_store
 from safepupil.domain.codesets import codeset
 from safepupil.domain.local_authorities import la_by_code
 from safepupil.errors import Location, QueryError, UserError
@@ -73,12 +74,21 @@ def run(
     margins: bool = typer.Option(False, "--margins", help="Add totals for every dimension."),
     engine: EngineName = typer.Option(EngineName.DUCKDB, help="Engine to run the query on."),
     project: str | None = typer.Option(
-        None, "--project", help="Approved project (comes with the safe-outputs pipeline)."
+        None, "--project", help="Number of your approved project: run on the real store."
+    ),
+    home: Path | None = typer.Option(None, "--home", help="Deployment folder (real store)."),
+    token: str | None = typer.Option(
+        None, "--token", envvar="SAFEPUPIL_TOKEN", help="Your API token (real store)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", help="Also write the protected table (.csv, .json or .parquet)."
     ),
 ) -> None:
-    """Run a query on dummy data and show the cells it gives (codes, pupils, measures)."""
+    """Run a query: on dummy data (--dummy), or on the real store for an approved project
+    (--project), where only a disclosure-checked table comes back."""
     if not dummy:
-        raise _real_store_refused(project)
+        run_on_store(query_file, project, home, token, json_output=json_output, output=output)
+        return
     catalogue = load_catalogue()
     query = load_query_file(query_file, catalogue)
     if dummy_file is not None:
@@ -92,16 +102,6 @@ def run(
         typer.echo(json.dumps(document, indent=2))
     else:
         _print_result(query, result, table.num_rows, source, notes)
-
-
-def _real_store_refused(project: str | None) -> UserError:
-    asked = f" (--project {project})" if project else ""
-    return UserError(
-        f"a query on the real store{asked} needs an approved project, and its results must "
-        "pass disclosure control before anyone sees them; that route (--project) comes with "
-        "the safe-outputs pipeline and is not available yet",
-        hint="try the query on dummy data on this machine: add --dummy",
-    )
 
 
 # ---- reading query files ----------------------------------------------------------------
