@@ -36,7 +36,9 @@ typecheck: setup
 	$(BIN)/mypy
 
 bench: setup  ## run the benchmarks under bench/ (prints medians and ratios)
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@failed=""; for script in bench/bench_*.py; do echo "== $$script"; \
+		$(BIN)/python $$script || failed="$$failed $$script"; done; \
+	if [ -n "$$failed" ]; then echo "bench: missed a goal or failed:$$failed"; exit 1; fi
 
 clean:  ## remove generated output (keeps .venv)
 	rm -rf $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
