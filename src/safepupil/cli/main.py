@@ -19,6 +19,7 @@ from safepupil.cli import (
     people_cmd,
     projects_cmd,
     query_cmd,
+    review_cmd,
     synth_cmd,
 )
 from safepupil.cli.console import err
@@ -43,6 +44,7 @@ app.add_typer(query_cmd.app, name="query")
 app.add_typer(people_cmd.app, name="people")
 app.add_typer(projects_cmd.app, name="projects")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(review_cmd.app, name="review")
 
 
 def report_error(error: SafepupilError) -> None:
