@@ -119,15 +119,22 @@ def test_the_table_shows_labels_pupils_and_measures(tmp_path: Path) -> None:
     assert "Dummy data: made-up pupils" in result.output
 
 
-@pytest.mark.parametrize("extra", [[], ["--project", "P-0001"]])
-def test_without_dummy_the_real_store_is_refused(tmp_path: Path, extra: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("extra", "expected", "hint"),
+    [
+        ([], "needs the number of an approved project", "add --dummy"),
+        (["--project", "P-0001"], "needs the number of an approved project", "add --dummy"),
+        (["--project", "7"], "no API token was given", "SAFEPUPIL_TOKEN"),
+    ],
+)
+def test_without_dummy_the_real_store_needs_a_project_and_a_person(
+    tmp_path: Path, extra: list[str], expected: str, hint: str
+) -> None:
     path = write(tmp_path, "rare.sql", RARE_SQL)
-    result = runner.invoke(app, ["query", "run", str(path), *extra])
+    result = runner.invoke(app, ["query", "run", str(path), *extra], env={"SAFEPUPIL_TOKEN": ""})
     assert isinstance(result.exception, UserError)
-    message = str(result.exception)
-    assert "needs an approved project" in message
-    assert "disclosure control" in message and "--project" in message
-    assert "add --dummy" in result.exception.hint
+    assert expected in str(result.exception)
+    assert hint in result.exception.hint
 
 
 def test_a_withheld_code_is_explained_not_left_as_an_empty_table(tmp_path: Path) -> None:
