@@ -177,3 +177,25 @@ def test_when_no_single_rise_fits_under_a_public_total_two_witnesses_are_found()
     )
     assert release.cell(("reason",), ("OTH",)).status is CellStatus.SECONDARY
     assert release.cell(("reason",), ("PRG",)).interval == pytest.approx((0.0, 15.0))
+
+
+def test_cells_failing_other_rules_are_hidden_and_protected_as_primary() -> None:
+    rows = Dimension("r", ("a", "b", "c"))
+    cols = Dimension("s", ("x", "y"))
+    counts = {("a", "x"): 40, ("a", "y"): 31, ("b", "x"): 29, ("b", "y"): 43, ("c", "x"): 50}
+    dominated = "one pupil's value dominates the total"
+    release = protect_linked_counts(
+        counts,
+        [rows, cols],
+        [("r", "s")],
+        POLICY,
+        extra_primary={(("r", "s"), ("a", "x")): dominated},
+    )
+    cell = release.cell(("r", "s"), ("a", "x"))
+    assert (cell.status, cell.reason) == (CellStatus.PRIMARY, dominated)
+    assert release.secondary_count >= 3
+    assert all(i.hi - i.lo >= 10 for i in release.audit.intervals)
+    with pytest.raises(QueryError):
+        protect_linked_counts(
+            counts, [rows, cols], [("r", "s")], POLICY, extra_primary={(("r",), ("a",)): "x"}
+        )

@@ -9,7 +9,8 @@ and nothing is released.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from safepupil.disclosure.tables import Dimension
 from safepupil.errors import DisclosureRefused, QueryError
 
 CellRef = tuple[tuple[str, ...], tuple[str, ...]]  # (table, key) of a cell
+T = TypeVar("T")
 
 
 def protect_linked_counts(
@@ -38,6 +40,7 @@ def protect_linked_counts(
     policy: FrequencyPolicy,
     *,
     public_cells: Collection[CellRef] = (),
+    extra_primary: Mapping[CellRef, str] | None = None,
 ) -> ProtectedRelease:
     """Suppress what must be suppressed in every published table and prove it is enough.
 
@@ -50,6 +53,9 @@ def protect_linked_counts(
         never be hidden to protect another cell, and the audit fixes them. The table
         need not be published: (("sex", "age"), ("F", "14")) says that the number of
         girls aged 14 is known even if no sex x age table is released.
+    extra_primary: (table, key) -> reason for cells that fail a rule the count alone
+        cannot show (dominance, class disclosure, differencing): they are hidden as
+        primary cells with that reason, protected and audited like the others.
 
     Raises DisclosureRefused when no pattern of suppression can protect every
     suppressed cell, and QueryError when the tables or counts are malformed.
@@ -63,8 +69,16 @@ def protect_linked_counts(
         primary_reason(int(value), policy) if shown else None
         for value, shown in zip(model.values, model.published, strict=True)
     ]
+    for cell, reason in _cells_of(model, (extra_primary or {}).items()):
+        if not model.published[cell]:
+            raise QueryError(
+                f"extra primary cell {describe(model, model.identities[cell])} is not published",
+                hint="name a cell of one of the published tables",
+            )
+        reasons[cell] = reasons[cell] or reason
     primary = np.array([reason is not None for reason in reasons], dtype=bool)
-    public = _public_mask(model, public_cells)
+    public = np.zeros(model.size, dtype=bool)
+    public[[cell for cell, _ in _cells_of(model, ((ref, None) for ref in public_cells))]] = True
     _refuse_small_public_cells(model, primary & public)
     try:
         secondary = choose_complements(model, primary, public, policy.protection_width)
@@ -111,22 +125,23 @@ def _protected_cells(
     return tuple(cells)
 
 
-def _public_mask(model: CellModel, public_cells: Collection[CellRef]) -> BoolArray:
+def _cells_of(model: CellModel, refs: Iterable[tuple[CellRef, T]]) -> list[tuple[int, T]]:
+    """Model cells of (table, key) references, each with its payload."""
     where = {
         (table.table, key): cell
         for table in (*model.tables, *model.known_tables)
         for key, cell in zip(table.keys, table.cells, strict=True)
     }
-    public = np.zeros(model.size, dtype=bool)
-    for table, key in public_cells:
+    found = []
+    for (table, key), payload in refs:
         cell = where.get((tuple(table), tuple(key)))
         if cell is None:
             raise QueryError(
-                f"public cell {key} of table {table_label(tuple(table))} is not a cell of it",
+                f"cell {key} of table {table_label(tuple(table))} is not a cell of it",
                 hint="give one code per dimension of the table, in the table's order",
             )
-        public[cell] = True
-    return public
+        found.append((cell, payload))
+    return found
 
 
 def _refuse_small_public_cells(model: CellModel, clash: BoolArray) -> None:
