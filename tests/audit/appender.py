@@ -18,16 +18,15 @@ class Barrier(Protocol):
 
 
 def append_many(url: str, writer: str, count: int, start: Barrier) -> None:
-    """``count`` events from ``writer``, through an engine of its own, starting together
-    with the other writers so that their appends really do overlap."""
+    """``count`` events from ``writer``, through an engine of its own, in rounds that start
+    together with the other writers, so that their appends really do overlap however the
+    machine schedules them (a loaded machine can otherwise run one writer to the end
+    before the other starts)."""
     engine = create_control_engine(url)
     try:
-        start.wait(timeout=START_TIMEOUT_SECONDS)
         for number in range(count):
+            start.wait(timeout=START_TIMEOUT_SECONDS)
             record(engine, KeyUsed(key_id=f"{writer}-{number}", purpose="concurrency test"))
-            # A pause, as between a service's requests. Without it SQLite's busy handler
-            # (which sleeps before retrying) lets one writer retake the lock every time,
-            # and the writers would contend but never interleave.
             time.sleep(PAUSE_SECONDS)
     finally:
         engine.dispose()
