@@ -109,6 +109,21 @@ class PermissionDenied(UserError):
     http_status = 403
 
 
+class NotSignedIn(PermissionDenied):
+    """The request carries no valid sign-in: no session and no API token."""
+
+    code = "not_signed_in"
+    http_status = 401
+
+
+class TooManyAttempts(UserError):
+    """Too many tries in a short time (sign-in): wait before trying again."""
+
+    code = "rate_limited"
+    exit_code = 4
+    http_status = 429
+
+
 class NotFound(UserError):
     code = "not_found"
     http_status = 404

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 # Every table module, so Base.metadata holds the whole schema the migrations build.
 import safepupil.audit.tables
+import safepupil.governance.session_tables
 import safepupil.governance.tables
 import safepupil.release.records
 import safepupil.release.review  # noqa: F401

@@ -136,6 +136,12 @@ class SignInRefused(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignOut(AuditEvent):
+    kind: ClassVar[str] = "sign_out"
+    session_id: str  # the first characters of the session's hash: enough to match sign-in
+
+
+@dataclass(frozen=True, kw_only=True)
 class TokenCreated(AuditEvent):
     kind: ClassVar[str] = "token_created"
     token_id: int

@@ -20,6 +20,7 @@ from safepupil.cli import (
     projects_cmd,
     query_cmd,
     review_cmd,
+    serve_cmd,
     synth_cmd,
 )
 from safepupil.cli.console import err
@@ -45,6 +46,7 @@ app.add_typer(people_cmd.app, name="people")
 app.add_typer(projects_cmd.app, name="projects")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(review_cmd.app, name="review")
+app.command("serve")(serve_cmd.serve)
 
 
 def report_error(error: SafepupilError) -> None:

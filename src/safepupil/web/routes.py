@@ -1,0 +1,16 @@
+"""Every router of the app, in one list: adding a page or an API module means adding
+it here (tests/web/test_route_guards.py checks each route's first dependency)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from safepupil.web.api import me
+from safepupil.web.pages import docs, sign_in
+
+ROUTERS: tuple[APIRouter, ...] = (
+    sign_in.router,
+    sign_in.signed_in_router,
+    docs.router,
+    me.router,
+)
