@@ -11,10 +11,13 @@ from alembic.runtime.migration import MigrationContext
 
 # Every table module, so Base.metadata holds the whole schema the migrations build.
 import safepupil.audit.tables
+import safepupil.governance.objections
 import safepupil.governance.session_tables
 import safepupil.governance.tables
 import safepupil.release.records
-import safepupil.release.review  # noqa: F401
+import safepupil.release.review
+import safepupil.transparency.corrections
+import safepupil.transparency.tables  # noqa: F401
 from safepupil.controlplane.database import create_control_engine, sqlite_url
 from safepupil.controlplane.facts import read_facts, record_facts_once
 from safepupil.controlplane.migrate import current_revision, head_revision, upgrade_to_head

@@ -289,6 +289,19 @@ class ReleaseRefused(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReleaseReviewed(AuditEvent):
+    """One output checker's decision on a held release."""
+
+    kind: ClassVar[str] = "release_reviewed"
+    release_id: str
+    decision: str  # approve or reject
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "release_id", "decision")
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubmissionLoaded(AuditEvent):
     kind: ClassVar[str] = "submission_loaded"
     submission_id: str
@@ -304,6 +317,20 @@ class SubmissionLoaded(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SubmissionRefused(AuditEvent):
+    """An uploaded submission refused before intake (e.g. another LA's file)."""
+
+    kind: ClassVar[str] = "submission_refused"
+    la: str  # the LA the file says it is from
+    rule: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "rule", "reason")
+
+
+@dataclass(frozen=True, kw_only=True)
 class KeyUsed(AuditEvent):
     kind: ClassVar[str] = "key_used"
     key_id: str  # a fingerprint or key id, never key material
@@ -312,6 +339,101 @@ class KeyUsed(AuditEvent):
     def __post_init__(self) -> None:
         super().__post_init__()
         _require_text(self, "key_id", "purpose")
+
+
+# ---- transparency: access codes for pupils and parents ----------------------------------
+# The pupil is never named: not the UPN, not the token. The code's id links the events.
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessCodeIssued(AuditEvent):
+    kind: ClassVar[str] = "access_code_issued"
+    access_code_id: int
+    expires_at: str  # ISO time
+    uses_allowed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessCodeUsed(AuditEvent):
+    kind: ClassVar[str] = "access_code_used"
+    access_code_id: int
+    uses: int  # how many times it has been used, this time included
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessCodeRefused(AuditEvent):
+    kind: ClassVar[str] = "access_code_refused"
+    access_code_id: int | None  # None for a code nobody was ever given
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "reason")
+
+
+# ---- pupils' rights: corrections, objections, retention --------------------------------
+# Ids and item names only: never the pupil's token, a proposed value or anyone's words.
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectionRaised(AuditEvent):
+    kind: ClassVar[str] = "correction_raised"
+    correction_id: int
+    la: str
+    dataset: str
+    item: str
+    channel: str  # "access-code" (a pupil or parent) or "la" (entered by the LA)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectionReviewed(AuditEvent):
+    kind: ClassVar[str] = "correction_reviewed"
+    correction_id: int
+    decision: str  # accepted or rejected
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectionApplied(AuditEvent):
+    kind: ClassVar[str] = "correction_applied"
+    correction_id: int
+    dataset: str
+    item: str
+    amendment_number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionRecorded(AuditEvent):
+    kind: ClassVar[str] = "objection_recorded"
+    objection_id: int
+    la: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionWithdrawn(AuditEvent):
+    kind: ClassVar[str] = "objection_withdrawn"
+    objection_id: int
+    la: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetentionApplied(AuditEvent):
+    """What one run of ``retention apply`` removed from one dataset: item i expired on
+    ``expired_on[i]`` and lost ``values_removed[i]`` stored values."""
+
+    kind: ClassVar[str] = "retention_applied"
+    dataset: str
+    on: str  # ISO date the run counted from
+    items: tuple[str, ...]
+    expired_on: tuple[str, ...]
+    values_removed: tuple[int, ...]
+    records_dropped: int  # records whose every item had expired
+    amendments_cleared: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "dataset", "on")
+        if not len(self.items) == len(self.expired_on) == len(self.values_removed):
+            raise InternalError("audit event retention_applied: lists of unequal length")
 
 
 def _all_kinds() -> dict[str, type[AuditEvent]]:

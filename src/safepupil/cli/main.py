@@ -8,17 +8,23 @@ import typer
 from rich.markup import escape
 
 from safepupil.cli import (
+    access_code_cmd,
     audit_cmd,
     catalogue_cmd,
+    corrections_cmd,
     demo_cmd,
     dummy_cmd,
     init_cmd,
     intake_cmd,
     keys_cmd,
     la_cmd,
+    notice_cmd,
+    objections_cmd,
     people_cmd,
     projects_cmd,
     query_cmd,
+    register_cmd,
+    retention_cmd,
     review_cmd,
     serve_cmd,
     synth_cmd,
@@ -46,6 +52,13 @@ app.add_typer(people_cmd.app, name="people")
 app.add_typer(projects_cmd.app, name="projects")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(review_cmd.app, name="review")
+app.add_typer(corrections_cmd.app, name="corrections")
+app.add_typer(objections_cmd.app, name="objections")
+app.add_typer(retention_cmd.app, name="retention")
+app.add_typer(register_cmd.app, name="register")
+app.add_typer(access_code_cmd.app, name="access-code")
+app.command("who-used")(access_code_cmd.who_used)
+app.command("notice")(notice_cmd.notice)
 app.command("serve")(serve_cmd.serve)
 
 

@@ -16,15 +16,16 @@ import hashlib
 import uuid
 from dataclasses import dataclass, replace
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from safepupil.audit.events import QuerySubmitted, ReleaseMade, ReleaseRefused
+from safepupil.audit.events import AccessRefused, QuerySubmitted, ReleaseMade, ReleaseRefused
 from safepupil.audit.log import record, writing
 from safepupil.disclosure.differencing import DifferencingIndex
 from safepupil.disclosure.output_policy import OutputPolicy, PolicyBook, load_policy_book
 from safepupil.disclosure.release import ProtectedRelease
 from safepupil.errors import DisclosureRefused
 from safepupil.governance.authorise import authorise_query
+from safepupil.governance.objections import objecting_tokens
 from safepupil.query.engines import DuckDBEngine
 from safepupil.query.model import Query
 from safepupil.query.restriction import RestrictionContext, restrict
@@ -38,6 +39,7 @@ from safepupil.release.result import ProtectedTable, ReleaseStatus
 from safepupil.release.rules import Flags, flag_cells
 from safepupil.release.shaping import released_table
 from safepupil.store.deployment import Deployment, open_store
+from safepupil.store.retention import RETENTION_RULE, expired_items, expired_refusal
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,12 @@ def run_protected_query(
         grant = authorise_query(
             control, person_id, project_id, items, query.dataset, on or _today()
         )
-        restricted = restrict(query, RestrictionContext(allowed_items=grant.allowed_items))
+        _refuse_expired(control, query, project_id, person_id, on or _today())
+        # Objections are read on every run: one recorded a moment ago is honoured now.
+        context = RestrictionContext(
+            allowed_items=grant.allowed_items, excluded_tokens=objecting_tokens(control)
+        )
+        restricted = restrict(query, context)
         with open_store(deployment, read_only=True) as store:
             result = DuckDBEngine().run(restricted, store, with_margins=True)
         policy = (policies or load_policy_book()).policy_for(query.dataset, items)
@@ -79,6 +86,27 @@ def run_protected_query(
     if isinstance(outcome, DisclosureRefused):
         raise outcome
     return outcome
+
+
+def _refuse_expired(
+    control: Engine, query: Query, project_id: int, person_id: int, on: dt.date
+) -> None:
+    """Items past retention are masked in the store; saying so beats an empty table."""
+    expired = expired_items(query.spec, on, query.items_used())
+    if expired:
+        refusal = expired_refusal(expired)
+        record(
+            control,
+            AccessRefused(
+                actor_id=person_id,
+                project_id=project_id,
+                rule=RETENTION_RULE,
+                dataset=query.dataset,
+                items=tuple(e.item for e in expired),
+                reason=refusal.message,
+            ),
+        )
+        raise refusal
 
 
 def _decide_and_record(

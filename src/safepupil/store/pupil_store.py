@@ -24,7 +24,9 @@ from dataclasses import dataclass
 import duckdb
 
 from safepupil.errors import ConfigError
-from safepupil.store.catalogue import IDENTIFIER, Catalogue, Dataset, ItemType
+from safepupil.store.amendments import AMENDMENTS, AMENDMENTS_DDL, is_correctable
+from safepupil.store.catalogue import IDENTIFIER, Catalogue, Dataset, Item, ItemType
+from safepupil.store.retention import expires_on
 
 # ruff: noqa: S608 - SQL text here is composed only of quoted() identifiers; values are bound
 
@@ -104,6 +106,7 @@ _SCHEMA = (
         tables VARCHAR[][] NOT NULL,
         not_published VARCHAR NOT NULL,
         audit VARCHAR)""",
+    AMENDMENTS_DDL,  # before the views, which read it
     f"""CREATE OR REPLACE VIEW statistics_only_current AS
         SELECT s.collection, s.year, s.la, s.version, a.*
         FROM statistics_only_aggregates a JOIN submissions s USING (submission_id)
@@ -180,15 +183,51 @@ def refresh_dataset_view(
 ) -> None:
     """The dataset's view: current versions only, catalogue items plus pupil_id."""
     year = int(dataset.name.removeprefix(f"{collection.family}_"))
-    columns = ", ".join(quoted(name) for name, _ in item_columns(dataset))
-    # The code and year are written into the view (a view keeps no parameters); both come
-    # from this module's registry and the catalogue's checked dataset name, not from input.
+    columns = ", ".join(_view_column(dataset, item) for item in dataset.items)
+    # The code, year, dataset and item names and expiry dates are written into the view (a
+    # view keeps no parameters); all come from this module's registry and the checked
+    # catalogue, not from input.
     store.execute(
         f"CREATE OR REPLACE VIEW {quoted(dataset.name)} AS "
-        f"SELECT {columns}, pupil_id FROM {quoted(collection.records_table)} "
+        f"WITH r AS (SELECT * FROM {quoted(collection.records_table)} "
         "WHERE submission_id IN (SELECT submission_id FROM submissions "
-        f"WHERE collection = '{collection.code}' AND year = {year} AND status = '{CURRENT}')"
+        f"WHERE collection = '{collection.code}' AND year = {year} AND status = '{CURRENT}')), "
+        f"{_amended_cte(dataset)} SELECT {columns}, r.pupil_id FROM r "
+        "LEFT JOIN a ON r.pupil_id = a.pupil_id AND r.la = a.la"
     )
+
+
+AMENDED_ITEMS = "amended__items"  # the view's list of the items a pupil's record has amended
+
+
+def _amended_cte(dataset: Dataset) -> str:
+    """``a``: per (pupil, LA), the newest amendment of each correctable item, pivoted."""
+    pivot = [f"list(item) AS {AMENDED_ITEMS}"] + [
+        f"max(value) FILTER (WHERE item = '{item.name}') AS {quoted(item.name)}"
+        for item in dataset.items
+        if is_correctable(dataset, item)
+    ]
+    return (
+        f"a AS (SELECT pupil_id, la, {', '.join(pivot)} "
+        f"FROM (SELECT * FROM {AMENDMENTS} WHERE dataset = '{dataset.name}' "
+        "QUALIFY row_number() OVER (PARTITION BY pupil_id, la, item "
+        "ORDER BY amendment_number DESC) = 1) GROUP BY pupil_id, la)"
+    )
+
+
+def _view_column(dataset: Dataset, item: Item) -> str:
+    """An item as the view shows it: amended where a correction was applied, and null
+    from its retention expiry on (``current_date`` is read when a query runs, not when
+    the view is made, so an item disappears on the day it expires)."""
+    name = quoted(item.name)
+    value = f"r.{name}"
+    if is_correctable(dataset, item):
+        value = (
+            f"CASE WHEN list_contains(a.{AMENDED_ITEMS}, '{item.name}') "
+            f"THEN CAST(a.{name} AS {SQL_TYPES[item.type]}) ELSE r.{name} END"
+        )
+    expiry = expires_on(dataset, item).isoformat()
+    return f"CASE WHEN current_date < DATE '{expiry}' THEN {value} END AS {name}"
 
 
 @dataclass(frozen=True)
