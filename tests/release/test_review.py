@@ -175,7 +175,11 @@ def test_two_approvals_release_the_table(setting: Setting, checkers: Checkers) -
         stored = load_release(connection, release_id)
     assert stored is not None and stored.status == "released" and stored.released_cells
     kinds = [e.kind for e in read_entries(engine, limit=3)]
-    assert kinds == ["approval_given", "approval_given", "release_made"]
+    assert kinds == ["release_reviewed", "release_reviewed", "release_made"]
+    reviewed = read_entries(engine, kind="release_reviewed", limit=2)
+    assert {(e.payload["release_id"], e.payload["decision"]) for e in reviewed} == {
+        (release_id, "approve")
+    }
     with pytest.raises(UserError, match="release-not-held"):
         review_release(setting.deployment, release_id, checkers.third, APPROVE)
     assert verify_log(engine).ok
@@ -202,6 +206,8 @@ def test_one_rejection_refuses_and_the_requester_reads_why(
     )
     refused = read_entries(engine, kind="release_refused", limit=1)[-1]
     assert refused.payload["query_id"] == release_id and refused.actor_id == checkers.second
+    reviewed = read_entries(engine, kind="release_reviewed", limit=1)[-1]
+    assert reviewed.payload == {"release_id": release_id, "decision": "reject"}
     assert verify_log(engine).ok
     engine.dispose()
 

@@ -31,7 +31,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safepupil.audit.events import ApprovalGiven, ApprovalRefused, ReleaseMade, ReleaseRefused
+from safepupil.audit.events import ApprovalRefused, ReleaseMade, ReleaseRefused, ReleaseReviewed
 from safepupil.audit.log import record, writing
 from safepupil.controlplane.schema import Base
 from safepupil.disclosure.output_policy import PolicyBook, load_policy_book
@@ -332,13 +332,13 @@ def _decide(
         )
     )
     envelope = {"actor_id": checker_id, "project_id": release.project_id}
+    record(connection, ReleaseReviewed(**envelope, release_id=release.id, decision=decision.value))
     if decision is ReviewDecision.REJECT:
         reason = f"rejected by an output checker: {note}"
         _set(connection, release.id, status=REFUSED)
         record(connection, ReleaseRefused(**envelope, query_id=release.id, reason=reason))
         return ReviewOutcome(release.id, REFUSED, (), (*release.reasons, reason))
     approvals = _approvals(connection, release.id)
-    record(connection, ApprovalGiven(**envelope, approvals=len(approvals)))
     if len(approvals) < APPROVALS_NEEDED:
         return ReviewOutcome(release.id, HELD, approvals, release.reasons)
     return _release_reviewed(deployment, connection, release, checker_id, approvals, policies)

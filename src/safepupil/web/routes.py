@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safepupil.web.api import me
+from safepupil.web.api import me, people, projects, queries, releases, reviews, submissions, tokens
 from safepupil.web.pages import docs, sign_in
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -13,4 +13,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     sign_in.signed_in_router,
     docs.router,
     me.router,
+    queries.router,
+    releases.router,
+    projects.router,
+    people.router,
+    tokens.router,
+    reviews.router,
+    submissions.router,
 )
