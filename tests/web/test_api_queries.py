@@ -163,11 +163,14 @@ def test_bad_bodies_are_422_naming_the_field(data_api: DataApi) -> None:
 
 def test_another_person_never_gets_the_release(data_api: DataApi) -> None:
     api = data_api.api
-    release_id = _query(api, "researcher", data_api.project_id, {"sql": BY_LA_AND_SEX}).json()[
-        "release_id"
-    ]
+    answered = _query(api, "researcher", data_api.project_id, {"sql": BY_LA_AND_SEX}).json()
+    release_id = answered["release_id"]
     own = api.client.get(f"/api/v1/releases/{release_id}", headers=api.auth("researcher"))
     assert own.status_code == 200 and own.json()["status"] == "released"
+    assert own.json()["rows"] == answered["rows"]  # fetched again: the table as shown
+    csv = api.client.get(f"/api/v1/releases/{release_id}/table.csv", headers=api.auth("researcher"))
+    assert csv.status_code == 200
+    assert hashlib.sha256(csv.content).hexdigest() == answered["checksum_sha256_csv"]
     for who in ("member", "outsider"):  # same organisation, both accredited researchers
         for path in (f"/api/v1/releases/{release_id}", f"/api/v1/releases/{release_id}/table.csv"):
             answer = api.client.get(path, headers=api.auth(who))

@@ -38,6 +38,7 @@ from safepupil.release.records import store_release as _store
 from safepupil.release.result import ProtectedTable, ReleaseStatus
 from safepupil.release.rules import Flags, flag_cells
 from safepupil.release.shaping import released_table
+from safepupil.release.shown import store_shown_table
 from safepupil.store.deployment import Deployment, open_store
 from safepupil.store.retention import RETENTION_RULE, expired_items, expired_refusal
 
@@ -159,6 +160,7 @@ def _decide_and_record(
         ),
     )
     if status == RELEASED:
+        store_shown_table(connection, table)
         record(
             connection,
             ReleaseMade(

@@ -59,6 +59,7 @@ from safepupil.release.records import (
 )
 from safepupil.release.result import ProtectedTable
 from safepupil.release.shaping import released_table
+from safepupil.release.shown import TABLES, store_shown_table
 from safepupil.store.catalogue import load_catalogue
 from safepupil.store.deployment import Deployment, open_store
 
@@ -92,20 +93,7 @@ class ReleaseReviewRow(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ReleaseTableRow(Base):
-    """The table shown once a held release is approved: symbolised, rounded text only."""
-
-    __tablename__ = "release_tables"
-
-    release_id: Mapped[str] = mapped_column(
-        String(RELEASE_ID_LENGTH), ForeignKey("releases.id"), primary_key=True
-    )
-    shown: Mapped[str] = mapped_column(Text)  # JSON: columns, rows, per-cell report, proof
-    checksum: Mapped[str] = mapped_column(String(64))
-
-
 REVIEWS = table_of(ReleaseReviewRow)
-TABLES = table_of(ReleaseTableRow)
 RELEASES = table_of(ReleaseRow)
 
 
@@ -372,7 +360,7 @@ def _release_reviewed(
     table, shown = released_table(
         release.id, query, decision.layout, decision.protected, (), policy
     )
-    _store_shown(connection, table)
+    store_shown_table(connection, table)
     if shown:
         connection.execute(
             sa.insert(ReleasedCellRow),
@@ -421,25 +409,6 @@ def _authorise(
         dt.datetime.now(dt.UTC).date(),
     )
     return grant.allowed_items
-
-
-def _store_shown(connection: Connection, table: ProtectedTable) -> None:
-    shown = {
-        "columns": list(table.columns),
-        "rows": [list(row) for row in table.rows],
-        "cells": [
-            {"key": list(c.key), "status": c.status, "reason": c.reason} for c in table.report
-        ],
-        "audit": dict(table.audit),
-        "pupils": table.pupils,
-    }
-    connection.execute(
-        sa.insert(TABLES).values(
-            release_id=table.release_id,
-            shown=json.dumps(shown, sort_keys=True),
-            checksum=table.checksum,
-        )
-    )
 
 
 def _set(connection: Connection, release_id: str, **values: object) -> None:

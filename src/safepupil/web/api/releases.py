@@ -50,8 +50,8 @@ def release_csv(
     if state.status != RELEASED or not state.columns:
         raise NotFound(
             f"release {release_id} has no table to download ({state.status})",
-            hint="a held release's table comes once two output checkers approve it; a table "
-            "released at once was returned with the query (compare its checksum_sha256_csv)",
+            hint="a held release's table comes once two output checkers approve it; "
+            "a refused release has none",
         )
     text = _csv(state.columns, state.rows)
     return Response(
