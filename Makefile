@@ -18,6 +18,11 @@ setup-browser:  ## setup, plus Debian's chromium for the browser tests
 demo: setup  ## run the main job end to end on the embedded default
 	$(BIN)/safepupil demo --out $(DEMO_DIR)
 
+serve: setup  ## serve the demo deployment at http://127.0.0.1:8000/ (after `make demo`)
+	@if [ ! -f $(DEMO_DIR)/home/deployment.toml ]; then \
+		echo "serve: no demo deployment in $(DEMO_DIR)/home: run 'make demo' first"; exit 1; fi
+	$(BIN)/safepupil serve --home $(DEMO_DIR)/home
+
 test: setup  ## run every test
 	$(BIN)/pytest
 

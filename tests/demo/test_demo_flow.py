@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from safepupil.cli.main import app
-from safepupil.demo.flow import DemoResult, run_demo
+from safepupil.demo.flow import DemoResult
 from safepupil.domain.census_calendar import census_day
 from safepupil.domain.local_authorities import local_authorities_on
 from safepupil.store.deployment import open_store
-from safepupil.synth import SynthSpec
 
 LAS_2018 = len(local_authorities_on(census_day(2018)))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    root = tmp_path_factory.mktemp("demo")
-    return run_demo(root / "out", SynthSpec(pupils=1_500, school_pupils=5_000, seed=7))
 
 
 def test_every_la_return_is_sealed_and_loaded(demo: DemoResult) -> None:
@@ -49,9 +41,34 @@ def test_no_name_or_upn_reaches_the_store_folder(demo: DemoResult) -> None:
 
 
 def test_cli_demo_runs_and_explains_each_step(tmp_path: Path) -> None:
+    # The whole flow, services included, never printing a suppressed cell's value.
     result = CliRunner().invoke(
         app, ["demo", "--out", str(tmp_path / "d"), "--pupils", "800", "--school-pupils", "2000"]
     )
     assert result.exit_code == 0, result.output
-    for heading in ("Synthetic returns", "The LA tool", "sealed at source", "national service"):
+    for heading in (
+        "Synthetic returns",
+        "The LA tool",
+        "sealed at source",
+        "national service",
+        "Safe people",
+        "Safe projects",
+        "Safe outputs",
+        "audit verify: intact",
+        "Stage timings",
+        "make serve",
+    ):
         assert heading in result.output
+    assert_suppressed_cells_show_only_symbols(result.output)
+
+
+def assert_suppressed_cells_show_only_symbols(output: str) -> None:
+    """Every printed row of a protected table whose cell is suppressed or held shows the
+    symbol in its value column, never a number."""
+    rows = 0
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.split("\u2502")[1:-1]]
+        if len(cells) >= 2 and cells[-1] in ("primary", "secondary", "held"):
+            rows += 1
+            assert cells[-2] in ("c", "x"), line
+    assert rows > 0

@@ -13,6 +13,11 @@ from safepupil.config import HOME_ENV, settings_from_environment
 from safepupil.errors import ConfigError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# With --workers above 1, uvicorn pings each worker and kills one that does not answer in
+# time; its default (5 s) is shorter than a worker's start on a busy 2-core machine (it
+# imports this whole command line first), so the workers were killed and restarted for
+# ever and nothing answered. A hung worker is still replaced, after this long.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def serve(
@@ -50,4 +55,5 @@ def serve(
         env_file=None,
         server_header=False,
         proxy_headers=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

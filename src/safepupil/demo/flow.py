@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from safepupil.collection.prepare import Receipt, prepare_submission
 from safepupil.collection.read import read_return
 from safepupil.collection.school_census import pseudonymise_school_census
 from safepupil.collection.validate import validate_return
+from safepupil.demo.timing import Stopwatch
 from safepupil.errors import InputFileError
 from safepupil.store.catalogue import load_catalogue
 from safepupil.store.deployment import Deployment, init_deployment, open_store
@@ -68,6 +69,7 @@ class DemoResult:
     intake: tuple[FileResult, ...]
     school_census: SchoolCensusLoaded
     store_counts: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 def run_demo(root: Path, spec: SynthSpec, progress: Progress | None = None) -> DemoResult:
@@ -75,21 +77,38 @@ def run_demo(root: Path, spec: SynthSpec, progress: Progress | None = None) -> D
     paths = DemoPaths(root)
     if root.exists():
         shutil.rmtree(root)
-    census = generate_census(spec, paths.returns, progress)
-    flawed = _validate_a_flawed_return(spec, paths)
-    report = init_deployment(paths.home)
-    receipts = _prepare_every_return(census, paths, progress)
+    watch = Stopwatch()
+    with watch.stage("synthetic returns"):
+        census = generate_census(spec, paths.returns, progress)
+    with watch.stage("validation of a flawed return"):
+        flawed = _validate_a_flawed_return(spec, paths)
+    with watch.stage("deployment (keys, store, control plane)"):
+        report = init_deployment(paths.home)
+    with watch.stage("LA preparation (pseudonymise, seal)"):
+        receipts = _prepare_every_return(census, paths, progress)
     with open_store(report.deployment) as store:
-        results = intake_files(
-            store,
-            [r.submission for r in receipts],
-            load_intake_keys(report.deployment.paths.keys),
-            load_catalogue(),
-            on_result=_counting(progress, "intake", len(receipts)),
-        )
-        school = _load_school_census(census, report.deployment, store)
+        with watch.stage("intake"):
+            results = intake_files(
+                store,
+                [r.submission for r in receipts],
+                load_intake_keys(report.deployment.paths.keys),
+                load_catalogue(),
+                on_result=_counting(progress, "intake", len(receipts)),
+            )
+        with watch.stage("school census load"):
+            school = _load_school_census(census, report.deployment, store)
         counts = _store_counts(store)
-    return DemoResult(paths, census, flawed, receipts, report.deployment, results, school, counts)
+    return DemoResult(
+        paths,
+        census,
+        flawed,
+        receipts,
+        report.deployment,
+        results,
+        school,
+        counts,
+        watch.stages,
+    )
 
 
 def _validate_a_flawed_return(spec: SynthSpec, paths: DemoPaths) -> ValidationReport:
