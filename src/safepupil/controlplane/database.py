@@ -19,6 +19,7 @@ from safepupil.errors import ConfigError
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 POSTGRES_DRIVER = "psycopg"  # psycopg 3; the older psycopg2 is not installed
 CONNECT_TIMEOUT_SECONDS = 5
+SQLITE_BUSY_SECONDS = 60
 URL_HINT = "give sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE"
 
 
@@ -84,7 +85,9 @@ def check_reachable(engine: Engine) -> None:
 def _connect_args(url: URL) -> dict[str, Any]:
     if url.get_backend_name() == "postgresql":
         return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    return {}
+    # Writers queue on the audit lock; under load a release may wait longer than SQLite's
+    # default 5 s, and giving up then would refuse a release that only had to wait.
+    return {"timeout": SQLITE_BUSY_SECONDS}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

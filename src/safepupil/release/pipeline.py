@@ -33,7 +33,14 @@ from safepupil.query.results import QueryResult
 from safepupil.query.wire import to_json
 from safepupil.release.layout import Layout, layout_of, require_dimensions
 from safepupil.release.protect import protect_counts
-from safepupil.release.records import HELD, REFUSED, RELEASED, ReleaseRecord, earlier_cells
+from safepupil.release.records import (
+    HELD,
+    REFUSED,
+    RELEASED,
+    ReleaseRecord,
+    earlier_cells,
+    released_ids,
+)
 from safepupil.release.records import store_release as _store
 from safepupil.release.result import ProtectedTable, ReleaseStatus
 from safepupil.release.rules import Flags, flag_cells
@@ -80,8 +87,15 @@ def run_protected_query(
         with open_store(deployment, read_only=True) as store:
             result = DuckDBEngine().run(restricted, store, with_margins=True)
         policy = (policies or load_policy_book()).policy_for(query.dataset, items)
+        with control.connect() as connection:
+            seen = released_ids(connection, query.dataset)  # read before the cells
+            earlier = earlier_cells(connection, query.dataset)
+        # Deciding (rules, suppression, LP audit) is the costly part: done outside the
+        # audit lock, so releases are decided in parallel and only recorded one by one.
+        draft = _try_decide(query, result, policy, earlier)
         with writing(control) as connection:  # holds the audit lock: releases are serial
-            outcome = _decide_and_record(connection, query, result, policy, project_id, person_id)
+            decided = _recheck(connection, query, result, policy, draft, seen)
+            outcome = _record_decision(connection, query, decided, policy, project_id, person_id)
     finally:
         control.dispose()
     if isinstance(outcome, DisclosureRefused):
@@ -110,10 +124,41 @@ def _refuse_expired(
         raise refusal
 
 
-def _decide_and_record(
+def _try_decide(
+    query: Query, result: QueryResult, policy: OutputPolicy, earlier: DifferencingIndex
+) -> _Decision | DisclosureRefused:
+    try:
+        return decide(query, result, policy, earlier)
+    except DisclosureRefused as refusal:
+        return refusal
+
+
+def _recheck(
     connection: Connection,
     query: Query,
     result: QueryResult,
+    policy: OutputPolicy,
+    draft: _Decision | DisclosureRefused,
+    seen: frozenset[str],
+) -> _Decision | DisclosureRefused:
+    """The draft stands unless a release made while it was decided gives one of its cells
+    a differencing reason it did not have; then decide again, inside the lock. (A refusal
+    stands: more hidden cells cannot make a table protectable.)"""
+    made_since = released_ids(connection, query.dataset) - seen
+    if not made_since or isinstance(draft, DisclosureRefused):
+        return draft
+    fresh = earlier_cells(connection, query.dataset, made_since)
+    flags = flag_cells(query, draft.layout, policy, fresh)
+    forced_before = draft.flags.forced.items()
+    if flags.forced.items() <= forced_before and set(flags.held) <= set(draft.flags.held):
+        return draft
+    return _try_decide(query, result, policy, earlier_cells(connection, query.dataset))
+
+
+def _record_decision(
+    connection: Connection,
+    query: Query,
+    decided: _Decision | DisclosureRefused,
     policy: OutputPolicy,
     project_id: int,
     person_id: int,
@@ -132,12 +177,12 @@ def _decide_and_record(
     )
     release_id = str(uuid.uuid4())
     base = _record_base(release_id, query, query_json, project_id, person_id)
-    try:
-        decision = decide(query, result, policy, earlier_cells(connection, query.dataset))
-    except DisclosureRefused as refusal:
+    if isinstance(decided, DisclosureRefused):
+        refusal = decided
         _store(connection, replace(base, status=REFUSED, reasons=(refusal.message,)))
         record(connection, ReleaseRefused(**envelope, query_id=query_id, reason=refusal.message))
         return refusal
+    decision = decided
     table, shown = released_table(
         release_id, query, decision.layout, decision.protected, decision.flags.held, policy
     )

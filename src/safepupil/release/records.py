@@ -108,8 +108,19 @@ def store_release(connection: Connection, record: ReleaseRecord) -> None:
         connection.execute(sa.insert(ReleasedCellRow), rows)
 
 
-def earlier_cells(connection: Connection, dataset: str) -> DifferencingIndex:
-    """Every cell released before from ``dataset``, by any project."""
+def released_ids(connection: Connection, dataset: str) -> frozenset[str]:
+    """The ids of every release of ``dataset`` made so far (cheap: no bitmaps)."""
+    statement = sa.select(ReleaseRow.id).where(
+        ReleaseRow.dataset == dataset, ReleaseRow.status == RELEASED
+    )
+    return frozenset(connection.execute(statement).scalars())
+
+
+def earlier_cells(
+    connection: Connection, dataset: str, releases: frozenset[str] | None = None
+) -> DifferencingIndex:
+    """Every cell released before from ``dataset``, by any project; or only the cells of
+    ``releases`` (those made while a new release was being decided)."""
     statement = (
         sa.select(
             ReleasedCellRow.release_id, ReleasedCellRow.cell_key, ReleasedCellRow.contributors
@@ -117,6 +128,8 @@ def earlier_cells(connection: Connection, dataset: str) -> DifferencingIndex:
         .join(ReleaseRow, ReleaseRow.id == ReleasedCellRow.release_id)
         .where(ReleaseRow.dataset == dataset, ReleaseRow.status == RELEASED)
     )
+    if releases is not None:
+        statement = statement.where(ReleaseRow.id.in_(sorted(releases)))
     return DifferencingIndex(
         EarlierCell(release_id, key, FrozenBitMap.deserialize(blob))
         for release_id, key, blob in connection.execute(statement)

@@ -4,9 +4,10 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-28
 
-``web_sessions`` holds each browser session as the SHA-256 of its secret, with its expiry
-(the CSRF token is derived from the secret, so it needs no column); ``sign_in_attempts`` each password attempt by address
-and client, so repeated failures can be slowed down across every server process.
+``web_sessions`` holds each browser session as the SHA-256 of its secret, with its
+expiry (the CSRF token is derived from the secret, so it needs no column);
+``sign_in_attempts`` each password attempt by address and client, so repeated failures
+can be slowed down across every server process.
 """
 
 from __future__ import annotations

@@ -1,0 +1,50 @@
+"""Releases are decided outside the audit lock and recorded inside it. A release made
+while another was being decided must still be checked for differencing: the recheck
+inside the lock finds the new hit and decides again."""
+
+from __future__ import annotations
+
+from safepupil.audit.log import writing
+from safepupil.disclosure.output_policy import load_policy_book
+from safepupil.query.builder import dataset, item
+from safepupil.query.engines import DuckDBEngine
+from safepupil.query.restriction import RestrictionContext, restrict
+from safepupil.release import pipeline
+from safepupil.release.records import earlier_cells, released_ids
+from safepupil.store.deployment import open_store
+from tests.release.conftest import SCHOOL, Setting
+
+
+def test_a_release_made_while_deciding_is_checked_before_recording(setting: Setting) -> None:
+    with open_store(setting.deployment, read_only=True) as store:
+        found = store.execute(
+            f"SELECT sessions_absent FROM {SCHOOL} GROUP BY sessions_absent "
+            "HAVING count(*) = 1 ORDER BY sessions_absent DESC LIMIT 2"
+        ).fetchall()
+    value = found[-1][0]  # not the value the end-to-end differencing test uses
+    first = dataset(SCHOOL).by("sex").count().build()
+    second = dataset(SCHOOL).where(item("sessions_absent") != value).by("sex").count().build()
+    policy = load_policy_book().policy_for(SCHOOL, second.items_used())
+    control = setting.deployment.control_engine()
+    # The second release is decided before the first is made...
+    with control.connect() as connection:
+        seen = released_ids(connection, SCHOOL)
+        earlier = earlier_cells(connection, SCHOOL)
+    with open_store(setting.deployment, read_only=True) as store:
+        result = DuckDBEngine().run(
+            restrict(second, RestrictionContext(allowed_items=None)), store, with_margins=True
+        )
+    draft = pipeline._try_decide(second, result, policy, earlier)
+    assert isinstance(draft, pipeline._Decision)
+    assert not any("differencing" in reason for reason in draft.flags.forced.values())
+    # ...and the first is recorded in between.
+    pipeline.run_protected_query(setting.deployment, first, setting.project_id, setting.person_id)
+    with writing(control) as connection:
+        decided = pipeline._recheck(connection, second, result, policy, draft, seen)
+        unchanged = pipeline._recheck(
+            connection, second, result, policy, draft, released_ids(connection, SCHOOL)
+        )
+    control.dispose()
+    assert isinstance(decided, pipeline._Decision) and decided is not draft
+    assert any("differencing" in reason for reason in decided.flags.forced.values())
+    assert unchanged is draft  # nothing made since: the draft stands as it is
