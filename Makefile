@@ -23,7 +23,7 @@ serve: setup  ## serve the demo deployment at http://127.0.0.1:8000/ (after `mak
 		echo "serve: no demo deployment in $(DEMO_DIR)/home: run 'make demo' first"; exit 1; fi
 	$(BIN)/safepupil serve --home $(DEMO_DIR)/home
 
-test: setup  ## run every test
+test: setup-browser  ## run every test (the browser tests need chromium)
 	$(BIN)/pytest
 
 check: setup  ## lint, format check and type check
