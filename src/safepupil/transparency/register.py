@@ -234,15 +234,17 @@ def export_register(register: PublicRegister, folder: Path) -> tuple[Path, ...]:
     document = json.dumps(register.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
     files = {
         "register.json": (document + "\n").encode("utf-8"),
-        "projects.csv": _csv(PROJECT_COLUMNS, [p.to_dict() for p in register.projects]),
-        "releases.csv": _csv(RELEASE_COLUMNS, [r.to_dict() for r in register.releases]),
+        "projects.csv": register_csv(PROJECT_COLUMNS, [p.to_dict() for p in register.projects]),
+        "releases.csv": register_csv(RELEASE_COLUMNS, [r.to_dict() for r in register.releases]),
     }
     for name, data in files.items():
         atomic_write_bytes(folder / name, data, mode=PUBLIC_FILE_MODE)
     return tuple(folder / name for name in files)
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict[str, object]]) -> bytes:
+def register_csv(columns: tuple[str, ...], rows: list[dict[str, object]]) -> bytes:
+    """The register's CSV form (lists as space-separated words): the files ``register
+    export`` writes and the web page serves."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)

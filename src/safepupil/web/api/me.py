@@ -8,22 +8,15 @@ from fastapi import APIRouter, Depends
 
 from safepupil.web.guards import signed_in
 from safepupil.web.principal import Principal
+from safepupil.web.views import person_view
 
 router = APIRouter(prefix="/api/v1", tags=["people"], dependencies=[Depends(signed_in)])
 
 
 @router.get("/me", summary="The person the token or session belongs to")
 def me(principal: Principal = Depends(signed_in)) -> dict[str, Any]:
-    person = principal.person
-    return {
-        "id": person.id,
-        "name": person.name,
-        "email": person.email,
-        "organisation": person.organisation,
-        "roles": list(person.role_names),
-        "la_code": person.la_code,
-        "accredited_until": (
-            person.accredited_until.isoformat() if person.accredited_until else None
-        ),
-        "signed_in_by": "token" if principal.by_token else "session",
-    }
+    return {**person_view(principal.person), "signed_in_by": _how(principal)}
+
+
+def _how(principal: Principal) -> str:
+    return "token" if principal.by_token else "session"

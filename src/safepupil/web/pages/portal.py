@@ -36,6 +36,7 @@ from safepupil.transparency.portal_sessions import (
     raise_portal_correction,
 )
 from safepupil.web.context import service_of
+from safepupil.web.cookies import set_private_cookie
 from safepupil.web.guards import public
 from safepupil.web.pages.notices_page import notice_links
 from safepupil.web.templating import page, render
@@ -87,7 +88,9 @@ async def enter_code(
         return _code_form(request, refusal=refusal.to_json(), token=form_token, status=status)
     response = RedirectResponse(HOME, status_code=303)
     seconds = int((issued.expires_at - dt.datetime.now(dt.UTC)).total_seconds())
-    _set_cookie(request, response, PORTAL_COOKIE, issued.secret, max_age=max(seconds, 1))
+    set_private_cookie(
+        request, response, PORTAL_COOKIE, issued.secret, max_age=max(seconds, 1), samesite="strict"
+    )
     response.delete_cookie(FORM_COOKIE, path="/")
     return response
 
@@ -212,21 +215,7 @@ def _code_form(
         return page(request, "portal_code.html", data)
     data |= {"form_token": form_token, "refusal": refusal, "ended": ended}
     response = render(request, "portal_code.html", data, status=status)
-    _set_cookie(request, response, FORM_COOKIE, form_token, max_age=3600)
+    set_private_cookie(request, response, FORM_COOKIE, form_token, max_age=3600, samesite="strict")
     if ended:
         response.delete_cookie(PORTAL_COOKIE, path="/")
     return response
-
-
-def _set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        secure=service_of(request).settings.secure_cookies,
-        samesite="strict",
-        path="/",
-    )

@@ -7,8 +7,6 @@ the same files ``safepupil register export`` writes.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -22,6 +20,7 @@ from safepupil.transparency.register import (
     RELEASE_COLUMNS,
     PublicRegister,
     build_register,
+    register_csv,
 )
 from safepupil.web.context import service_of
 from safepupil.web.guards import public
@@ -63,22 +62,6 @@ async def releases_csv(request: Request) -> Response:
 
 async def _register(request: Request) -> PublicRegister:
     return await run_in_threadpool(build_register, service_of(request).control)
-
-
-def register_csv(columns: tuple[str, ...], rows: list[dict[str, object]]) -> bytes:
-    """The CSV as ``register export`` writes it (lists as space-separated words)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(_cell(row[column]) for column in columns)
-    return buffer.getvalue().encode("utf-8")
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return "" if value is None else value
 
 
 def _download(body: bytes, name: str) -> Response:

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from safepupil.errors import PermissionDenied, TooManyAttempts, UserError
 from safepupil.governance.sessions import end_session, start_session
 from safepupil.web.context import service_of
+from safepupil.web.cookies import set_private_cookie
 from safepupil.web.guards import public, signed_in
 from safepupil.web.principal import Principal
 from safepupil.web.settings import SESSION_COOKIE, SIGN_IN_COOKIE
@@ -54,7 +55,7 @@ def home(request: Request) -> Response:
 def sign_in_form(request: Request, next: str = "/") -> Response:
     token = secrets.token_urlsafe(32)
     response = render(request, "sign_in.html", {"form_token": token, "next": _local(next)})
-    _set_cookie(request, response, SIGN_IN_COOKIE, token, max_age=3600)
+    set_private_cookie(request, response, SIGN_IN_COOKIE, token, max_age=3600)
     return response
 
 
@@ -88,7 +89,7 @@ async def sign_in(
         return render(request, "sign_in.html", data, status=status)
     response = RedirectResponse(_local(next), status_code=303)
     # A browser-session cookie; the server ends the session itself after SESSION_HOURS.
-    _set_cookie(request, response, SESSION_COOKIE, session.secret, max_age=None)
+    set_private_cookie(request, response, SESSION_COOKIE, session.secret, max_age=None)
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
 
@@ -108,17 +109,3 @@ def _local(target: str) -> str:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-def _set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int | None
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        secure=service_of(request).settings.secure_cookies,
-        samesite="lax",
-        path="/",
-    )
