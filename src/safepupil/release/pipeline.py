@@ -31,6 +31,7 @@ from safepupil.query.model import Query
 from safepupil.query.restriction import RestrictionContext, restrict
 from safepupil.query.results import QueryResult
 from safepupil.query.wire import to_json
+from safepupil.release.earlier import EARLIER
 from safepupil.release.layout import Layout, layout_of, require_dimensions
 from safepupil.release.protect import protect_counts
 from safepupil.release.records import (
@@ -88,8 +89,7 @@ def run_protected_query(
             result = DuckDBEngine().run(restricted, store, with_margins=True)
         policy = (policies or load_policy_book()).policy_for(query.dataset, items)
         with control.connect() as connection:
-            seen = released_ids(connection, query.dataset)  # read before the cells
-            earlier = earlier_cells(connection, query.dataset)
+            seen, earlier = EARLIER.snapshot(connection, query.dataset)
         # Deciding (rules, suppression, LP audit) is the costly part: done outside the
         # audit lock, so releases are decided in parallel and only recorded one by one.
         draft = _try_decide(query, result, policy, earlier)

@@ -121,6 +121,12 @@ def earlier_cells(
 ) -> DifferencingIndex:
     """Every cell released before from ``dataset``, by any project; or only the cells of
     ``releases`` (those made while a new release was being decided)."""
+    return DifferencingIndex(earlier_cell_list(connection, dataset, releases))
+
+
+def earlier_cell_list(
+    connection: Connection, dataset: str, releases: frozenset[str] | None = None
+) -> list[EarlierCell]:
     statement = (
         sa.select(
             ReleasedCellRow.release_id, ReleasedCellRow.cell_key, ReleasedCellRow.contributors
@@ -130,10 +136,10 @@ def earlier_cells(
     )
     if releases is not None:
         statement = statement.where(ReleaseRow.id.in_(sorted(releases)))
-    return DifferencingIndex(
+    return [
         EarlierCell(release_id, key, FrozenBitMap.deserialize(blob))
         for release_id, key, blob in connection.execute(statement)
-    )
+    ]
 
 
 def load_release(connection: Connection, release_id: str) -> ReleaseRecord | None:
