@@ -82,7 +82,7 @@ def test_suppressed_cells_show_the_symbol_and_hide_a_true_count(
     assert hidden > 0  # real pupils stand behind the symbols
 
 
-def test_a_differencing_query_is_held_then_released_by_two_output_checkers(
+def test_a_differencing_query_is_held_then_refused_by_an_output_checker(
     demo: DemoResult, service_demo: ServiceDemo
 ) -> None:
     story = service_demo.story
@@ -93,15 +93,16 @@ def test_a_differencing_query_is_held_then_released_by_two_output_checkers(
     assert {value for row in held.table.rows for value in row[1:]} == {"x"}
     reviewed = story.reviewed
     assert reviewed is not None and reviewed.release_id == held.table.release_id
-    assert [d.status for d in reviewed.decisions] == ["held", "released"]
-    assert reviewed.requester_view.status == "released"
+    assert [d.status for d in reviewed.decisions] == ["refused"]
+    assert reviewed.requester_view.status == "refused"
+    assert any("count the pupils" in r for r in reviewed.requester_view.reasons)
     engine = demo.deployment.control_engine()
     try:
         with engine.connect() as connection:
             stored = load_release(connection, reviewed.release_id)
     finally:
         engine.dispose()
-    assert stored is not None and stored.status == "released"
+    assert stored is not None and stored.status == "refused" and stored.released_cells == ()
 
 
 def test_the_audit_log_records_every_release_and_verifies(service_demo: ServiceDemo) -> None:
@@ -109,7 +110,7 @@ def test_the_audit_log_records_every_release_and_verifies(service_demo: ServiceD
     assert audit.verification.ok
     assert audit.verification.entries == audit.entries
     released = [a for a in service_demo.story.answered if a.outcome == "released"]
-    assert len(audit.releases) == len(released) + 1  # and the one released after review
+    assert len(audit.releases) == len(released)  # the refused one released nothing
     assert all(line.pupils > 0 for line in audit.releases)
     for kind in ("person_added", "project_approved", "query_submitted", "release_made"):
         assert audit.by_kind[kind] > 0

@@ -184,7 +184,7 @@ def _show_review(service: ServiceDemo) -> None:
     out.print(f"\n[bold]Review of the held release {reviewed.release_id}[/]", highlight=False)
     for number, decision in enumerate(reviewed.decisions, start=1):
         out.print(
-            f"   output checker {number} approves: the release is now {decision.status}",
+            f"   output checker {number} decides: the release is now {decision.status}",
             highlight=False,
         )
     if reviewed.table is not None:

@@ -5,10 +5,11 @@
 2. the same population by sex, from the other project;
 3. that table again without one small LA: its pupils differ from cells released before by
    fewer than the threshold, so the release is held for review (differencing);
-4. the held release reviewed: approved by two output checkers, then released.
+4. the held release reviewed: an output checker sees that subtracting it from the
+   national table would count the left-out pupils, and refuses it (one refusal is enough).
 
 The demo's output policy is the shipped one with ``differencing_action = "hold"`` for the
-AP census, so a differencing hit waits for two output checkers rather than being
+AP census, so a differencing hit waits for an output checker rather than being
 suppressed straight away. Every value printed later is a ProtectedTable's text.
 """
 
@@ -161,9 +162,9 @@ def _ask(deployment: Deployment, asked: Asked, policies: PolicyBook) -> Answered
     return Answered(asked, table)
 
 
-NOTES = (
-    "Checked: only counts rounded to 5 are shown, so the pupils left out are not counted.",
-    "Agreed: national totals by sex; no sensitive item in the table.",
+REFUSAL_NOTE = (
+    "Refused: subtracted from the national table by sex released before, this would count "
+    "the pupils of the one LA left out."
 )
 
 
@@ -172,11 +173,16 @@ def _review(
 ) -> Reviewed:
     assert held.table is not None
     release_id = held.table.release_id
-    decisions = tuple(
+    # The first checker refuses; a refusal ends the review, so the second is not asked.
+    decisions = (
         review_release(
-            deployment, release_id, checker, ReviewDecision.APPROVE, note, policies=policies
-        )
-        for checker, note in zip(checkers, NOTES, strict=True)
+            deployment,
+            release_id,
+            checkers[0],
+            ReviewDecision.REJECT,
+            REFUSAL_NOTE,
+            policies=policies,
+        ),
     )
     control = deployment.control_engine()
     try:

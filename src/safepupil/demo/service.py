@@ -3,8 +3,8 @@ queries, a review, and the audit log that records all of it.
 
     people (custodian, approvers, researchers, output checkers, LA submitter; passwords
     and a token in a 0600 file) -> two approved projects -> protected queries (one with
-    secondary suppression, one held for differencing) -> the held release approved by
-    two output checkers -> audit summary and verification
+    secondary suppression, one held for differencing) -> the held release refused by an
+    output checker -> audit summary and verification
 
 Plain steps returning plain results, like ``flow.run_demo``; rendering is the CLI's job.
 """
