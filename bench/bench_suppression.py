@@ -6,8 +6,15 @@ and two ratios:
   * against primary-only suppression (building the model and applying the rules),
   * against one cold LP of the table's size (the attacker's first programme).
 
-    .venv/bin/python bench/bench_suppression.py              # quick sizes
-    .venv/bin/python bench/bench_suppression.py --regions 9  # up to the national table
+    .venv/bin/python bench/bench_suppression.py                   # quick sizes
+    .venv/bin/python bench/bench_suppression.py --regions 9       # up to the national table
+    .venv/bin/python bench/bench_suppression.py --case national   # only 152 x 13 x 9
+    .venv/bin/python bench/bench_suppression.py --growth 100000   # time against size
+
+--growth N (default 8,000, so `make bench` stays short) runs the LA x SEN x reason
+table on ever more regions, then with a sex dimension, up to N cells, and prints each
+size's median seconds and the growth exponent k between successive sizes
+(time ~ cells ** k).
 
 The counts are synthetic: skewed like the AP census (a few LAs, needs and reasons
 hold most pupils), about 25,000 pupils nationally.
@@ -81,6 +88,40 @@ def school_census_case() -> Case:
     return Case(name, dims, (("la", "sen", "reason", "sex"),), skewed_counts(dims, 8_000_000, 5))
 
 
+def la_case(regions: int, extra: tuple[Dimension, ...] = (), pupils: int = 25_000) -> Case:
+    """LAs of the first ``regions`` regions x 13 SEN types x 9 reasons (x ``extra``)."""
+    la = national_la(regions)
+    sen = Dimension("sen", tuple(c.code for c in codeset("sen_type")))
+    reason = Dimension("reason", tuple(c.code for c in codeset("placement_reason")))
+    dims = (la, sen, reason, *extra)
+    scaled = round(pupils * len(la.codes) / 152)
+    name = f"LA({len(la.codes)}) in {regions} regions x 13 SEN x 9 reasons"
+    name += "".join(f" x {len(d.codes)} {d.name}" for d in extra)
+    table = tuple(d.name for d in dims)
+    return Case(name, dims, (table,), skewed_counts(dims, scaled, 4))
+
+
+def national_case() -> Case:
+    """The goal's table: 152 LAs in 9 regions x 13 SEN types x 9 reasons, all margins."""
+    case = la_case(9)
+    return Case("national 152 LAs x 13 SEN x 9 reasons", case.dimensions, case.tables, case.counts)
+
+
+def growth_cases(max_cells: int) -> list[Case]:
+    """Ever larger LA tables: more regions, then a sex dimension, up to ``max_cells``."""
+    sex = Dimension("sex", ("F", "M", "U"))
+    steps = [la_case(r) for r in (1, 2, 3, 5, 7, 9)]
+    steps += [la_case(r, (sex,), pupils=75_000) for r in (3, 5, 9)]  # same pupils per cell
+    return [case for case in steps if published_cells(case) <= max_cells]
+
+
+def published_cells(case: Case) -> int:
+    size = 1
+    for d in case.dimensions:
+        size *= len(d.all_codes)
+    return size
+
+
 def cases(max_regions: int) -> list[Case]:
     out = []
     two = (flat("r", 10), flat("c", 10))
@@ -136,10 +177,17 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=2, help="largest LA table: 1..9 regions")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--large", action="store_true", help="add a ~90,000-cell table")
+    parser.add_argument("--case", choices=("national",), help="run only this named table")
+    parser.add_argument(
+        "--growth", type=int, default=8_000, metavar="CELLS", help="time against size, to CELLS"
+    )
     args = parser.parse_args()
+    if args.case is None:
+        growth(growth_cases(args.growth), args.repeats)
+    chosen = [national_case()] if args.case == "national" else cases(args.regions)
     columns = ("cells", "prim", "sec", "median s", "x primary", "x one LP")
     print(f"{'table':44} " + " ".join(f"{c:>9}" for c in columns))
-    for case in [*cases(args.regions), *([school_census_case()] if args.large else [])]:
+    for case in [*chosen, *([school_census_case()] if args.large else [])]:
         repeats = args.repeats if len(case.counts) < 5000 else 1
         times, release = [], None
         for _ in range(repeats):
@@ -156,6 +204,30 @@ def main() -> None:
             f"{full / base:>9.1f} {full / lp:>9.1f}",
             flush=True,
         )
+
+
+def growth(series: list[Case], repeats: int) -> None:
+    """Median seconds per size and the exponent k of time ~ cells ** k between sizes."""
+    print(f"{'table':52} {'cells':>8} {'suppressed':>10} {'median s':>9} {'k':>5}")
+    previous: tuple[int, float] | None = None
+    for case in series:
+        times, release = [], None
+        for _ in range(repeats if len(case.counts) < 5000 else 1):
+            start = time.perf_counter()
+            release = protect_linked_counts(case.counts, case.dimensions, case.tables, POLICY)
+            times.append(time.perf_counter() - start)
+        assert release is not None and release.audit.protected
+        cells, seconds = published_cells(case), statistics.median(times)
+        k = (
+            ""
+            if previous is None
+            else f"{np.log(seconds / previous[1]) / np.log(cells / previous[0]):.2f}"
+        )
+        print(
+            f"{case.name:52} {cells:>8,} {release.suppressed_count:>10,} {seconds:>9.2f} {k:>5}",
+            flush=True,
+        )
+        previous = (cells, seconds)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ A suppressed cell is covered once two feasible tables the attacker cannot rule o
 (witnesses, witnesses.py) differ in it by the protection width. Rounds, until every
 suppressed cell is covered:
 
-1. witnesses shared by many cells, then exact attacker checks (witnesses.py): cells
+1. witnesses shared by many cells, then local checks (a small programme over the hidden
+   cells in a box around each cell), then exact attacker checks (witnesses.py): cells
    the current pattern already protects need nothing new;
 2. for each cell still open, in a stable order, a *zero-sum perturbation* (the
    attacker sub-problem of Fischetti and Salazar, solved as a linear programme in
@@ -47,6 +48,14 @@ REUSE_COST = 1e-3
 UNPUBLISHED_COST = 1e-6
 # How many cheapest neighbours per dimension the box around a target keeps.
 SEARCH_BREADTH = 2
+# The wider box of the local checks: measured on LA x SEN x reason tables, 5 codes per
+# dimension witness about a third of the cells the shared witnesses leave open, in a few
+# milliseconds each.
+LOCAL_BREADTH = 5
+# Local checks pay only when exact checks are dear, i.e. when the hidden part is large:
+# measured, search CPU -9 % with 3,610 hidden cells (53 LAs x 13 x 9) but +37 % with
+# 1,543 (20 LAs x 13 x 9).
+LOCAL_CHECKS_MIN_HIDDEN = 3000
 
 
 class Unprotectable(Exception):
@@ -112,6 +121,24 @@ class _Search:
         yield near | (self.cost <= REUSE_COST)
         yield self.boxes.everything
 
+    def local_checks(self, targets: IntArray, width: int) -> None:
+        """Witness open targets by moving only hidden cells in a box around each.
+
+        A cheap sufficient check before any exact one: a programme over a few hundred
+        cells instead of the whole hidden part of the table. What it cannot show is left
+        to the exact checks.
+        """
+        values = self.model.values.astype(np.float64)
+        hidden = self.cost <= REUSE_COST
+        for target in _stable_order(self.model, targets):
+            if self.witnesses.covers(target, width):
+                continue
+            rise = width - (self.model.values[target] - self.witnesses.lo[target])
+            box = self.boxes.box(target, self.cost, LOCAL_BREADTH) & hidden
+            change = cheapest_rise(self.model, box, target, float(rise), self.cost, self.limits)
+            if change is not None:
+                self._add_witnesses(values, change)
+
     def _add_witnesses(self, values: FloatArray, change: FloatArray) -> None:
         # x + s*y is feasible for every s between the two scales at which a count hits 0,
         # so both ends of that segment are witnesses too, for free.
@@ -136,6 +163,9 @@ def choose_complements(
         known = known_cells(model, search.suppressed, search.public)
         if len(open_):
             spread_witnesses(model, known, witnesses, open_, width)
+            open_ = witnesses.uncovered(open_, width)
+        if len(open_) and np.count_nonzero(search.suppressed) >= LOCAL_CHECKS_MIN_HIDDEN:
+            search.local_checks(open_, width)
             open_ = witnesses.uncovered(open_, width)
         if len(open_):
             attacker_witnesses(model, known, witnesses, open_, width)

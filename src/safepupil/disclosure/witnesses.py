@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safepupil.disclosure.attacker import AttackerModel, attacker_components
+from safepupil.disclosure.attacker import AttackerModel, Component, attacker_components
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.parallel import parts_of, run_all
 
 # A change smaller than this is solver noise, not a change.
 CHANGE_TOLERANCE = 1e-6
@@ -80,20 +81,55 @@ def spread_witnesses(
 
 
 def attacker_witnesses(
-    model: CellModel, known: BoolArray, witnesses: Witnesses, targets: IntArray, width: int
+    model: CellModel,
+    known: BoolArray,
+    witnesses: Witnesses,
+    targets: IntArray,
+    width: int,
+    processes: int | None = None,
 ) -> None:
-    """For each target, the attacker's tables with it as high (then as low) as it can go."""
+    """For each target, the attacker's tables with it as high (then as low) as it can go.
+
+    A component with many targets is cut into parts (parallel.py) that run in their own
+    processes; each part skips the targets its own witnesses already cover.
+    """
     values = model.values.astype(np.float64)
+    jobs = []
     for component in attacker_components(model, known):
         local = np.flatnonzero(np.isin(component.cells, targets))
-        if len(local) == 0:
-            continue
-        attacker = AttackerModel(component, upper=values[component.cells] + width)
-        for column in local:
-            for ask in (attacker.maximum, attacker.minimum):
-                if witnesses.covers(int(component.cells[column]), width):
-                    break
-                ask(int(column), keep_point=True)
-                table = values.copy()
-                table[component.cells] = attacker.last_point
-                witnesses.add(table)
+        cells = component.cells
+        for part in parts_of(local) if len(local) else []:
+            spread = (witnesses.lo[cells].copy(), witnesses.hi[cells].copy())
+            jobs.append(_Checks(component, values[cells] + width, part, spread, width))
+    cut = len(jobs) > len({id(job.component) for job in jobs})
+    for job, (lo, hi) in zip(
+        jobs, run_all(exact_checks, jobs, processes if cut else 1), strict=True
+    ):
+        cells = job.component.cells
+        witnesses.lo[cells] = np.minimum(witnesses.lo[cells], lo)
+        witnesses.hi[cells] = np.maximum(witnesses.hi[cells], hi)
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """Exact checks of some columns of one component, with the spread seen so far."""
+
+    component: Component
+    upper: FloatArray  # each unknown capped at its value + width
+    columns: IntArray
+    spread: tuple[FloatArray, FloatArray]  # lowest and highest value seen, per column
+    width: int
+
+
+def exact_checks(job: _Checks) -> tuple[FloatArray, FloatArray]:
+    """The spread of every column after asking each uncovered target's maximum and minimum."""
+    attacker = AttackerModel(job.component, upper=job.upper)
+    lo, hi = job.spread[0].copy(), job.spread[1].copy()
+    for column in job.columns.tolist():
+        for ask in (attacker.maximum, attacker.minimum):
+            if hi[column] - lo[column] >= job.width - CHANGE_TOLERANCE:
+                break
+            ask(column, keep_point=True)
+            np.minimum(lo, attacker.last_point, out=lo)
+            np.maximum(hi, attacker.last_point, out=hi)
+    return lo, hi

@@ -1,0 +1,56 @@
+"""Share independent solver work between processes, the same way on every machine.
+
+The audit and the search's exact checks ask one question per suppressed cell of a
+component's programme. A component with many such cells is always cut into PARTS
+interleaved parts (so each part spans the table), whatever the machine: the result
+then never depends on how many cores there are. The parts run in that many processes
+when the cores allow, else one after the other in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+from safepupil.disclosure.cell_model import IntArray
+
+# Two parts: this service runs on two cores; more parts would only add solver work.
+PARTS = 2
+# Below this many questions in a component, starting a process (about half a second:
+# a fresh interpreter imports numpy and HiGHS) costs more than it saves.
+PARALLEL_MIN_CELLS = 400
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def parts_of(columns: IntArray) -> list[IntArray]:
+    """The columns in PARTS interleaved parts, or whole when there are too few to share."""
+    if len(columns) < PARALLEL_MIN_CELLS:
+        return [columns]
+    return [columns[part::PARTS] for part in range(PARTS)]
+
+
+def run_all(solve: Callable[[J], R], jobs: Sequence[J], processes: int | None = None) -> list[R]:
+    """``solve`` on every job, results in job order; in processes when there are cores for it.
+
+    ``solve`` must be a module-level function (it is sent to the workers by name).
+    """
+    workers = min(len(jobs), processes or available_cores())
+    if workers < 2:
+        return [solve(job) for job in jobs]
+    # A fresh interpreter per worker ("spawn"): forking a process that runs other threads
+    # (DuckDB, a web server) can leave the child holding a lock nobody will release.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(solve, jobs))
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
