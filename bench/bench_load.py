@@ -1,7 +1,7 @@
 """Bench: many researchers at once against `safepupil serve`, with a serial baseline.
 
-    .venv/bin/python bench/bench_load.py [--researchers 50] [--duration 60] [--workers 2]
-                                         [--think 0] [--out bench-output/load] [--fresh]
+    .venv/bin/python bench/bench_load.py [--researchers 50] [--duration 120] [--workers 2]
+                                         [--think 30] [--out bench-output/load] [--fresh]
                                          [--pupils 24500] [--baseline 12]
 
 Builds (or reuses, under --out) a demo deployment the way `make demo` does (synthetic
@@ -20,7 +20,9 @@ processes); once it answers, --researchers asyncio tasks (httpx), each with its 
 token and project, POST AP-census queries (varied dimensions and filters) to
 /api/v1/projects/{id}/queries for --duration seconds, and GET each release they get
 (/api/v1/releases/{id}). --think waits a random time (mean --think s) between a
-researcher's queries; 0 sends the next at once (the hardest case).
+researcher's queries (default 30 s: reading a table and composing the next query), and
+researchers arrive spread over the first think time; 0 sends the next at once and shows
+the service's capacity (the hardest case).
 
 Prints p50/p99 latency, throughput, HTTP status counts (200 released, 202 held and 409
 refused are outcomes, not errors) and the ratio to the baseline. Goal: no errors and p99
@@ -323,6 +325,8 @@ async def simulate(
     async with httpx.AsyncClient(
         headers=headers, timeout=httpx.Timeout(120), limits=limits
     ) as client:
+        if think > 0:  # researchers arrive over the first think time, not all at once
+            await asyncio.sleep(rng.uniform(0, think))
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
@@ -342,8 +346,20 @@ async def simulate(
                     continue
                 load.fetch_seconds.append(time.perf_counter() - started)
                 load.fetch_statuses[fetched.status_code] += 1
-            if think > 0:
-                await asyncio.sleep(rng.expovariate(1 / think))
+            if think > 0:  # composing the next query; no waiting past the end
+                pause = rng.expovariate(1 / think)
+                await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+
+
+def warm_up(base: str, who: Researcher, queries: int) -> None:
+    """A few queries before timing, so each worker has loaded its code and its copy of the
+    earlier released cells (a cold start, not what a researcher meets in the day)."""
+    url = f"{base}/api/v1/projects/{who.project_id}/queries"
+    headers = {"authorization": f"Bearer {who.token}"}
+    rng = random.Random(0)
+    with httpx.Client(headers=headers, timeout=120) as client:
+        for _ in range(queries):
+            client.post(url, json={"sql": a_query(rng)})
 
 
 async def run_load(
@@ -418,9 +434,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--pupils", type=int, default=DEFAULT_AP_PUPILS)
     parser.add_argument("--school-pupils", type=int, default=20_000)
     parser.add_argument("--researchers", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
-    parser.add_argument("--think", type=float, default=0.0, help="mean s between queries")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=30.0,
+        help="mean s a researcher takes to compose the next query (0: none, the hardest case)",
+    )
     parser.add_argument("--baseline", type=int, default=12, help="serial baseline queries")
     return parser.parse_args(argv)
 
@@ -442,6 +463,7 @@ def main(argv: list[str]) -> int:
     server = start_server(built.home, port, args.workers, log)
     try:
         say(f"\nsafepupil serve up in {wait_until_up(base, server):.1f} s at {base}")
+        warm_up(base, built.researchers[0], 4 * args.workers)
         started = time.perf_counter()
         load = asyncio.run(
             run_load(base, built.researchers[: args.researchers], args.duration, args.think)

@@ -58,3 +58,17 @@ def test_the_index_agrees_with_the_all_pairs_check(
     assert (indexed is None) == (naive is None)
     if indexed is not None:
         assert 0 < indexed.difference < 10
+
+
+def test_the_index_keeps_one_cell_per_distinct_population() -> None:
+    la_total = FrozenBitMap(range(100, 150))
+    cells = [
+        EarlierCell("r1", "la=201", la_total),
+        EarlierCell("r2", "la=201", FrozenBitMap(range(100, 150))),  # the same pupils again
+        EarlierCell("r3", "la=201, sex=F", BitMap(range(100, 125))),  # not frozen: still kept
+    ]
+    index = DifferencingIndex(cells)
+    assert len(index) == 2
+    hit = index.first_hit(BitMap(range(100, 148)), 10)  # two pupils fewer than the total
+    assert hit is not None and hit.earlier.release_id == "r1" and hit.difference == 2
+    assert index.first_hit(BitMap(range(100, 150)), 10) is None  # the same population

@@ -7,9 +7,9 @@ difference |A xor B| = |A| + |B| - 2 |A and B| must be zero (the same population
 least the threshold.
 
 Speed: |A xor B| >= ||A| - |B||, so only earlier cells whose size is within the
-threshold of the new cell's size can clash. ``DifferencingIndex`` keeps the earlier
-cells sorted by size and compares the new cell with that narrow band only, using
-pyroaring's intersection cardinality (no bitmap is materialised).
+threshold of the new cell's size can clash. ``DifferencingIndex`` keeps one cell per
+distinct earlier population, sorted by size, and compares the new cell with that narrow
+band only, using pyroaring's intersection cardinality (no bitmap is materialised).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pyroaring import AbstractBitMap
+from pyroaring import AbstractBitMap, FrozenBitMap
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,28 @@ def differencing_rule(difference: int, threshold: int) -> str | None:
     return None
 
 
+def _distinct(cells: Iterable[EarlierCell]) -> list[EarlierCell]:
+    """One cell per distinct population (the first seen). The same population released
+    again (an LA's total in many tables) cannot clash with anything its first copy does
+    not, and repeated releases are the common case: comparing each copy is wasted work."""
+    first: dict[FrozenBitMap, EarlierCell] = {}
+    for cell in cells:
+        contributors = cell.contributors
+        key = contributors if isinstance(contributors, FrozenBitMap) else FrozenBitMap(contributors)
+        first.setdefault(key, cell)
+    return list(first.values())
+
+
 class DifferencingIndex:
     """Earlier released cells of one dataset, sorted by their number of pupils."""
 
     def __init__(self, cells: Iterable[EarlierCell]) -> None:
-        ordered = sorted(cells, key=lambda cell: len(cell.contributors))
+        ordered = sorted(_distinct(cells), key=lambda cell: len(cell.contributors))
         self._cells: Sequence[EarlierCell] = ordered
         self._sizes = [len(cell.contributors) for cell in ordered]
 
     def __len__(self) -> int:
+        """How many distinct earlier populations it holds."""
         return len(self._cells)
 
     def candidates(self, size: int, threshold: int) -> Sequence[EarlierCell]:
