@@ -72,3 +72,18 @@ def test_the_index_keeps_one_cell_per_distinct_population() -> None:
     hit = index.first_hit(BitMap(range(100, 148)), 10)  # two pupils fewer than the total
     assert hit is not None and hit.earlier.release_id == "r1" and hit.difference == 2
     assert index.first_hit(BitMap(range(100, 150)), 10) is None  # the same population
+
+
+def test_an_index_grown_with_new_cells_equals_one_built_at_once() -> None:
+    def cell(n: int) -> EarlierCell:
+        return EarlierCell(f"r{n}", "c", FrozenBitMap(range(n, n + 20 + n % 7)))
+
+    first, later = [cell(n) for n in range(0, 40, 3)], [cell(n) for n in range(1, 40, 2)]
+    before = DifferencingIndex(first)
+    grown = before.with_cells(later + first[:2])  # repeats are not added twice
+    whole = DifferencingIndex(first + later)
+    assert len(before) == len(first) and len(grown) == len(whole)
+    for size in range(15, 35):
+        assert [c.release_id for c in grown.candidates(size, 10)] == [
+            c.release_id for c in whole.candidates(size, 10)
+        ]

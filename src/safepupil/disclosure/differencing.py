@@ -15,7 +15,7 @@ band only, using pyroaring's intersection cardinality (no bitmap is materialised
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pyroaring import AbstractBitMap, FrozenBitMap
@@ -47,25 +47,39 @@ def differencing_rule(difference: int, threshold: int) -> str | None:
     return None
 
 
-def _distinct(cells: Iterable[EarlierCell]) -> list[EarlierCell]:
-    """One cell per distinct population (the first seen). The same population released
-    again (an LA's total in many tables) cannot clash with anything its first copy does
-    not, and repeated releases are the common case: comparing each copy is wasted work."""
-    first: dict[FrozenBitMap, EarlierCell] = {}
-    for cell in cells:
-        contributors = cell.contributors
-        key = contributors if isinstance(contributors, FrozenBitMap) else FrozenBitMap(contributors)
-        first.setdefault(key, cell)
-    return list(first.values())
-
-
 class DifferencingIndex:
     """Earlier released cells of one dataset, sorted by their number of pupils."""
 
     def __init__(self, cells: Iterable[EarlierCell]) -> None:
-        ordered = sorted(_distinct(cells), key=lambda cell: len(cell.contributors))
-        self._cells: Sequence[EarlierCell] = ordered
+        self._populations: set[FrozenBitMap] = set()
+        ordered = sorted(self._new(cells), key=lambda cell: len(cell.contributors))
+        self._cells: list[EarlierCell] = ordered
         self._sizes = [len(cell.contributors) for cell in ordered]
+
+    def with_cells(self, cells: Iterable[EarlierCell]) -> DifferencingIndex:
+        """A new index holding these cells too; this one is left as it was (another
+        thread may be reading it), and the work is the new cells', not a fresh sort."""
+        grown = DifferencingIndex(())
+        grown._populations = set(self._populations)
+        grown._cells, grown._sizes = list(self._cells), list(self._sizes)
+        for cell in grown._new(cells):
+            size = len(cell.contributors)
+            at = bisect.bisect_right(grown._sizes, size)
+            grown._sizes.insert(at, size)
+            grown._cells.insert(at, cell)
+        return grown
+
+    def _new(self, cells: Iterable[EarlierCell]) -> Iterator[EarlierCell]:
+        """The cells whose population the index does not hold yet (the first of each).
+        The same population released again (an LA's total in many tables) cannot clash
+        with anything its first copy does not, and repeats are the common case."""
+        for cell in cells:
+            contributors = cell.contributors
+            if not isinstance(contributors, FrozenBitMap):
+                contributors = FrozenBitMap(contributors)
+            if contributors not in self._populations:
+                self._populations.add(contributors)
+                yield cell
 
     def __len__(self) -> int:
         """How many distinct earlier populations it holds."""

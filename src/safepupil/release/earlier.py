@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
-from safepupil.disclosure.differencing import DifferencingIndex, EarlierCell
+from safepupil.disclosure.differencing import DifferencingIndex
 from safepupil.release.records import earlier_cell_list, released_ids
 
 
 @dataclass
 class _Dataset:
     seen: frozenset[str] = frozenset()
-    cells: list[EarlierCell] = field(default_factory=list)
     index: DifferencingIndex = field(default_factory=lambda: DifferencingIndex(()))
 
 
@@ -42,8 +41,7 @@ class EarlierCells:
                 held = self._held[key] = _Dataset()
             new = ids - held.seen
             if new:
-                held.cells.extend(earlier_cell_list(connection, dataset, new))
-                held.index = DifferencingIndex(held.cells)
+                held.index = held.index.with_cells(earlier_cell_list(connection, dataset, new))
                 held.seen = ids
             return held.seen, held.index
 
