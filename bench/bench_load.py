@@ -302,6 +302,7 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 @dataclass
 class Load:
     query_seconds: list[float] = field(default_factory=list)
+    slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (s, at, query)
     fetch_seconds: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     fetch_statuses: Counter[int] = field(default_factory=Counter)
@@ -329,12 +330,15 @@ async def simulate(
             await asyncio.sleep(rng.uniform(0, think))
         while time.monotonic() < deadline:
             started = time.perf_counter()
+            sql = a_query(rng)
             try:
-                answer = await client.post(url, json={"sql": a_query(rng)})
+                answer = await client.post(url, json={"sql": sql})
             except httpx.HTTPError as error:
                 load.failures[type(error).__name__] += 1
                 continue
-            load.query_seconds.append(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            load.query_seconds.append(took)
+            load.slowest.append((took, time.monotonic() - deadline, sql))
             load.statuses[answer.status_code] += 1
             if answer.status_code in (200, 202):
                 release = answer.json()["release_id"]
@@ -405,6 +409,9 @@ def report(serial: Serial, load: Load, elapsed: float, args: argparse.Namespace)
         f"  query latency   p50 {ms(p50)}   p99 {ms(p99)}   "
         f"max {ms(max(load.query_seconds, default=0))}"
     )
+    say("  the slowest queries (latency, seconds before the end, query):")
+    for took, before_end, sql in sorted(load.slowest, reverse=True)[:5]:
+        say(f"    {ms(took)}  {-before_end:6.1f} s  {sql}")
     if load.fetch_seconds:
         say(
             f"  release fetch   p50 {ms(quantile(load.fetch_seconds, 0.5))}   "

@@ -93,9 +93,16 @@ class DifferencingIndex:
 
     def first_hit(self, contributors: AbstractBitMap, threshold: int) -> DifferencingHit | None:
         """The first earlier cell whose population differs from this one by 1..threshold-1."""
-        for earlier in self.candidates(len(contributors), threshold):
-            difference = symmetric_difference_size(contributors, earlier.contributors)
-            if differencing_rule(difference, threshold) is not None:
+        size = len(contributors)
+        shared = contributors.intersection_cardinality
+        # The hot loop of a release: symmetric_difference_size and differencing_rule,
+        # written out (sizes are cached, so only the intersection is counted).
+        lo = bisect.bisect_left(self._sizes, size - threshold + 1)
+        hi = bisect.bisect_right(self._sizes, size + threshold - 1)
+        for position in range(lo, hi):
+            earlier = self._cells[position]
+            difference = size + self._sizes[position] - 2 * shared(earlier.contributors)
+            if 0 < difference < threshold:
                 return DifferencingHit(earlier, difference)
         return None
 
