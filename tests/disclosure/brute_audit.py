@@ -56,13 +56,16 @@ def brute_intervals(
     for cell in release.cells:
         if cell.released_value is None:
             objective = box_row(cell.table, cell.key)
-            lo = _solve(objective, a_eq, b_eq)
-            hi = -_solve(-objective, a_eq, b_eq)
+            lo = solve_min(objective, a_eq, b_eq)
+            hi = -solve_min(-objective, a_eq, b_eq)
             out[(cell.table, cell.key)] = (lo, hi)
     return out
 
 
-def _solve(objective: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> float:
+def solve_min(
+    objective: np.ndarray, a_eq: np.ndarray | list[np.ndarray], b_eq: np.ndarray | list[float]
+) -> float:
+    """min objective . x subject to a_eq x = b_eq, x >= 0 (-inf when unbounded)."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     n = len(objective)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import highspy
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +20,7 @@ from safepupil.disclosure import Dimension, FrequencyPolicy, parallel, protect_l
 from safepupil.disclosure.attacker import attacker_components, known_cells
 from safepupil.disclosure.audit import audit_suppression
 from safepupil.disclosure.cell_model import CellModel, build_cell_model
+from tests.disclosure.brute_audit import solve_min
 
 
 def whole_table_intervals(
@@ -51,30 +51,10 @@ def whole_table_intervals(
     out = {}
     for i in np.flatnonzero(hidden & model.published):
         objective = box(model.identities[i])
-        lo = _solve(objective, rows, values)
-        hi = -_solve(-objective, rows, values)
+        lo = solve_min(objective, rows, values)
+        hi = -solve_min(-objective, rows, values)
         out[model.identities[i]] = (lo, hi)
     return out
-
-
-def _solve(objective: np.ndarray, rows: list[np.ndarray], values: list[float]) -> float:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    n = len(objective)
-    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), objective)
-    for row, value in zip(rows, values, strict=True):
-        nz = np.flatnonzero(row).astype(np.int32)
-        h.addRow(value, value, len(nz), nz, row[nz])
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kOptimal:
-        return float(h.getInfo().objective_function_value)
-    assert status in (
-        highspy.HighsModelStatus.kUnbounded,
-        highspy.HighsModelStatus.kUnboundedOrInfeasible,
-    ), h.modelStatusToString(status)
-    return -math.inf
 
 
 @st.composite

@@ -12,8 +12,6 @@ one process's memory, so the limit holds however many server processes run.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,8 +25,15 @@ from safepupil.governance.people_service import sign_in
 from safepupil.governance.records import load_person
 from safepupil.governance.session_tables import CLIENT_LENGTH, SIGN_IN_ATTEMPTS, WEB_SESSIONS
 from safepupil.governance.tables import EMAIL_LENGTH
-from safepupil.governance.tokens import looks_like_token, new_token, token_hash
+from safepupil.governance.tokens import (
+    derived_token,
+    looks_like_token,
+    new_token,
+    token_hash,
+    tokens_match,
+)
 
+CSRF_PURPOSE = b"safepupil csrf"
 SESSION_HOURS = 8  # a working day; a browser left open overnight must sign in again
 
 
@@ -61,11 +66,11 @@ class SessionHolder:
 
 
 def csrf_token_for(secret: str) -> str:
-    return hmac.new(secret.encode("utf-8"), b"safepupil csrf", hashlib.sha256).hexdigest()
+    return derived_token(secret, CSRF_PURPOSE)
 
 
 def csrf_matches(holder: SessionHolder, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(holder.csrf_token, given)
+    return tokens_match(holder.csrf_token, given)
 
 
 def start_session(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -35,6 +36,17 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def derived_token(secret: str, purpose: bytes) -> str:
+    """A token computed from a session's secret for one purpose (a CSRF token): a page
+    can show it without storing it, and nobody without the secret can compute it."""
+    return hmac.new(secret.encode("utf-8"), purpose, hashlib.sha256).hexdigest()
+
+
+def tokens_match(expected: str, given: str | None) -> bool:
+    """Compared in constant time, so the time taken says nothing of how much matched."""
+    return given is not None and hmac.compare_digest(expected, given)
 
 
 def looks_like_token(text: str) -> bool:

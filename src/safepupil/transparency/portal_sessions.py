@@ -21,8 +21,6 @@ to ask the LA, it does not record one itself.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 
 import duckdb
@@ -40,7 +38,13 @@ from safepupil.errors import NotSignedIn, PermissionDenied, TooManyAttempts, Use
 from safepupil.governance.objections import OBJECTIONS
 from safepupil.governance.records import as_utc
 from safepupil.governance.tables import TOKEN_HASH_LENGTH, table_of
-from safepupil.governance.tokens import looks_like_token, new_token, token_hash
+from safepupil.governance.tokens import (
+    derived_token,
+    looks_like_token,
+    new_token,
+    token_hash,
+    tokens_match,
+)
 from safepupil.store.amendments import correction_refusal
 from safepupil.store.catalogue import Catalogue, load_catalogue
 from safepupil.store.deployment import Deployment, open_store
@@ -126,11 +130,11 @@ class PortalSession:
 
 
 def portal_csrf_token(secret: str) -> str:
-    return hmac.new(secret.encode("utf-8"), CSRF_LABEL, hashlib.sha256).hexdigest()
+    return derived_token(secret, CSRF_LABEL)
 
 
 def portal_csrf_matches(session: PortalSession, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(session.csrf_token, given)
+    return tokens_match(session.csrf_token, given)
 
 
 def open_portal_session(
