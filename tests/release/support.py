@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 import pyarrow as pa
 
+from safepupil.query.builder import dataset
 from safepupil.query.engines import ReferenceEngine
 from safepupil.query.model import Query
 from safepupil.query.restriction import RestrictionContext, restrict
 from safepupil.query.results import QueryResult
+from safepupil.query.wire import to_json
+from safepupil.release.records import HELD, ReleaseRecord, store_release
 from safepupil.store.catalogue import load_catalogue
+from safepupil.store.deployment import Deployment
 from safepupil.synth.dummy import make_dummy
 
 SCHOOL = "school_census_2018"
@@ -40,3 +46,34 @@ def counts_table(cells: dict[tuple[str, str], int], absent: int = 3) -> list[tup
 def run_reference(query: Query, table: pa.Table) -> QueryResult:
     restricted = restrict(query, RestrictionContext(allowed_items=None))
     return ReferenceEngine().run(restricted, table, with_margins=True)
+
+
+def record_held_release(
+    deployment: Deployment, project_id: int, person_id: int, reason: str
+) -> str:
+    """A held release as the pipeline records one (nothing shown, no cells kept): the
+    shipped policy suppresses rather than holds, so tests make one this way."""
+    query = dataset(SCHOOL).by("la", "sex").count().build()
+    release_id = str(uuid.uuid4())
+    engine = deployment.control_engine()
+    with engine.begin() as connection:
+        store_release(
+            connection,
+            ReleaseRecord(
+                id=release_id,
+                project_id=project_id,
+                person_id=person_id,
+                dataset=SCHOOL,
+                query_json=to_json(query),
+                created_at=dt.datetime.now(dt.UTC),
+                pupils=0,
+                cells_released=0,
+                cells_suppressed=0,
+                checksum=None,
+                status=HELD,
+                reasons=(reason,),
+                audit_proof=None,
+            ),
+        )
+    engine.dispose()
+    return release_id

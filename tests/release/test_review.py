@@ -3,8 +3,6 @@ one rejection refuses it; the requester reads every reason in plain words."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -17,9 +15,7 @@ from safepupil.cli.main import app
 from safepupil.errors import PermissionDenied, UserError
 from safepupil.governance import service
 from safepupil.governance.roles import Role
-from safepupil.query.builder import dataset
-from safepupil.query.wire import to_json
-from safepupil.release.records import HELD, ReleaseRecord, load_release, store_release
+from safepupil.release.records import HELD, load_release
 from safepupil.release.result import ReleaseStatus
 from safepupil.release.review import (
     ReviewDecision,
@@ -28,6 +24,7 @@ from safepupil.release.review import (
     review_release,
 )
 from tests.release.conftest import SCHOOL, Setting
+from tests.release.support import record_held_release
 
 APPROVE, REJECT = ReviewDecision.APPROVE, ReviewDecision.REJECT
 REASON = "a cell differs from an earlier release by fewer than 10 pupils"
@@ -69,31 +66,7 @@ def checkers(setting: Setting) -> Checkers:
 
 
 def held_release(setting: Setting) -> str:
-    """A held release as the pipeline records one (nothing shown, no cells kept)."""
-    query = dataset(SCHOOL).by("la", "sex").count().build()
-    release_id = str(uuid.uuid4())
-    engine = setting.deployment.control_engine()
-    with engine.begin() as connection:
-        store_release(
-            connection,
-            ReleaseRecord(
-                id=release_id,
-                project_id=setting.project_id,
-                person_id=setting.person_id,
-                dataset=SCHOOL,
-                query_json=to_json(query),
-                created_at=dt.datetime.now(dt.UTC),
-                pupils=0,
-                cells_released=0,
-                cells_suppressed=0,
-                checksum=None,
-                status=HELD,
-                reasons=(REASON,),
-                audit_proof=None,
-            ),
-        )
-    engine.dispose()
-    return release_id
+    return record_held_release(setting.deployment, setting.project_id, setting.person_id, REASON)
 
 
 def test_the_queue_lists_held_releases_with_reasons_and_no_values(setting: Setting) -> None:

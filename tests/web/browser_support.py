@@ -10,12 +10,10 @@ demo takes most of a minute), so modules never see each other's releases.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import shutil
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,13 +27,11 @@ from safepupil.demo.flow import run_demo
 from safepupil.governance import service
 from safepupil.governance.people import Person
 from safepupil.governance.roles import Role
-from safepupil.query.builder import dataset
-from safepupil.query.wire import to_json
-from safepupil.release.records import HELD, ReleaseRecord, store_release
 from safepupil.store.deployment import Deployment, load_deployment
 from safepupil.synth.spec import SynthSpec
 from tests.governance.support import Cast, add_cast
 from tests.release.conftest import approved
+from tests.release.support import record_held_release
 from tests.web.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,31 +100,9 @@ def data_site(template: Path, where: Path) -> DataSite:
 
 
 def held_release(site: DataSite) -> str:
-    """A held release as the pipeline records one (nothing shown, no cells kept)."""
-    query = dataset(SCHOOL).by("la", "sex").count().build()
-    release_id = str(uuid.uuid4())
-    engine = site.deployment.control_engine()
-    with engine.begin() as connection:
-        store_release(
-            connection,
-            ReleaseRecord(
-                id=release_id,
-                project_id=site.project_id,
-                person_id=site.cast.applicant.id,
-                dataset=SCHOOL,
-                query_json=to_json(query),
-                created_at=dt.datetime.now(dt.UTC),
-                pupils=0,
-                cells_released=0,
-                cells_suppressed=0,
-                checksum=None,
-                status=HELD,
-                reasons=(HELD_REASON,),
-                audit_proof=None,
-            ),
-        )
-    engine.dispose()
-    return release_id
+    return record_held_release(
+        site.deployment, site.project_id, site.cast.applicant.id, HELD_REASON
+    )
 
 
 def pending_project(site: DataSite) -> int:

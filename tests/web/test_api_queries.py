@@ -8,7 +8,6 @@ naming the field; the table of a reviewed release downloads as CSV with its chec
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import uuid
@@ -21,8 +20,8 @@ from safepupil.audit.log import read_entries
 from safepupil.governance import service
 from safepupil.query.builder import dataset
 from safepupil.query.sql import MAX_SQL_CHARS
-from safepupil.query.wire import to_dict, to_json
-from safepupil.release.records import HELD, ReleaseRecord, store_release
+from safepupil.query.wire import to_dict
+from tests.release.support import record_held_release
 from tests.web.conftest import BASE_URL, PASSWORD, Api, DataApi, sign_in
 
 AP, SCHOOL = "ap_census_2018", "school_census_2018"
@@ -182,32 +181,10 @@ def test_another_person_never_gets_the_release(data_api: DataApi) -> None:
 
 
 def _held_release(data_api: DataApi) -> str:
-    """A held release as the pipeline records one (the shipped policy suppresses rather
-    than holds, so the API cannot be made to hold one on this data)."""
-    query = dataset(SCHOOL).by("la", "sex").count().build()
-    release_id = str(uuid.uuid4())
-    engine = data_api.api.engine()
-    with engine.begin() as connection:
-        store_release(
-            connection,
-            ReleaseRecord(
-                id=release_id,
-                project_id=data_api.project_id,
-                person_id=data_api.api.people["researcher"].id,
-                dataset=SCHOOL,
-                query_json=to_json(query),
-                created_at=dt.datetime.now(dt.UTC),
-                pupils=0,
-                cells_released=0,
-                cells_suppressed=0,
-                checksum=None,
-                status=HELD,
-                reasons=(HELD_REASON,),
-                audit_proof=None,
-            ),
-        )
-    engine.dispose()
-    return release_id
+    researcher = data_api.api.people["researcher"].id
+    return record_held_release(
+        data_api.api.deployment, data_api.project_id, researcher, HELD_REASON
+    )
 
 
 def test_a_reviewed_release_is_fetched_by_its_requester_as_csv(data_api: DataApi) -> None:
