@@ -27,6 +27,7 @@ GET    /api/v1/projects/999999                 -          401  404  404   404  4
 POST   /api/v1/projects/999999/approve         -          401  403  403   404  403  403  403
 POST   /api/v1/projects/999999/reject          {EMPTY}    401  403  403   422  403  403  403
 POST   /api/v1/projects/999999/queries         {EMPTY}    401  422  422   403  403  403  403
+GET    /api/v1/releases                        -          401  200  200   403  403  403  403
 GET    /api/v1/releases/{NO_RELEASE}           -          401  404  404   403  403  403  403
 GET    /api/v1/releases/{NO_RELEASE}/table.csv -          401  404  404   403  403  403  403
 GET    /api/v1/people                          -          401  403  403   403  200  403  403

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from safepupil.query.builder import dataset
+from safepupil.release import run_protected_query
 from safepupil.web.app import create_app
 from safepupil.web.settings import SESSION_COOKIE, WebSettings
 from tests.web.browser_support import (
+    AP,
     PHONE,
     DataSite,
     data_site,
@@ -163,5 +166,41 @@ def test_the_workbench_fits_a_phone(browser: Browser, base_url: str, web: DataSi
                 "() => [document.documentElement.scrollWidth, window.innerWidth]"
             )
             assert widths[0] <= widths[1], f"{path or 'result'}: page scrolls sideways {widths}"
+    finally:
+        context.close()
+
+
+def test_my_releases_fit_a_phone_and_download(
+    browser: Browser, base_url: str, web: DataSite, tmp_path: Path
+) -> None:
+    released = run_protected_query(
+        web.deployment,
+        dataset(AP).by("la", "sex").count().build(),
+        web.project_id,
+        web.cast.applicant.id,
+    )
+    held = held_release(web)
+    context = browser.new_context(base_url=base_url, viewport=PHONE, accept_downloads=True)
+    phone = context.new_page()
+    try:
+        sign_in(phone, web.cast.applicant.email)
+        phone.goto("/workbench")
+        phone.get_by_role("navigation", name="Main").get_by_role("link", name="My releases").click()
+        expect(phone.get_by_role("heading", name="My releases")).to_be_visible()
+        widths = phone.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"my releases: page scrolls sideways {widths}"
+        held_row = phone.locator(f"#release-{held}")
+        expect(held_row).to_contain_text("held")
+        expect(held_row).to_contain_text("not shown")
+        expect(held_row.get_by_role("link", name="Download CSV")).to_have_count(0)
+        row = phone.locator(f"#release-{released.release_id}")
+        expect(row).to_contain_text("released")
+        with phone.expect_download() as waiting:
+            row.get_by_role("link", name=f"Download CSV of release {released.release_id}").click()
+        saved = tmp_path / "release.csv"
+        waiting.value.save_as(saved)
+        assert hashlib.sha256(saved.read_bytes()).hexdigest() == released.checksum
+        row.get_by_role("link", name=f"Open release {released.release_id}").click()
+        expect(phone.get_by_role("heading", name=f"Release {released.release_id}")).to_be_visible()
     finally:
         context.close()

@@ -1,10 +1,9 @@
 """The researcher's workbench: projects, composing by form or SQL, dummy runs, submitted
-queries shown as protected tables (symbols marked, report, pupils, checksum, chart, CSV),
-refusals naming their rule; and every page's JSON twin."""
+queries shown as protected tables (symbols marked, report, pupils, checksum, chart, and
+the stored release's CSV), refusals naming their rule; and every page's JSON twin."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from collections.abc import Iterator
@@ -157,11 +156,15 @@ def test_a_submitted_query_shows_the_protected_table(
     assert "hidden: it failed a disclosure rule: fewer than 10 pupils" in text  # the report
     assert "Pupils in the released cells" in text and "<svg" in text
     checksum = re.search(r'<code class="checksum">([0-9a-f]{64})</code>', text)
-    link = re.search(r'href="data:text/csv;base64,([A-Za-z0-9+/=]+)" download="([^"]+)"', text)
-    assert checksum and link
-    csv = base64.b64decode(link.group(1))
-    assert hashlib.sha256(csv).hexdigest() == checksum.group(1)  # the download is the table
-    assert csv.startswith(b"la,sex,count\n")
+    link = re.search(
+        r'href="(/api/v1/releases/([0-9a-f-]{36})/table\.csv)" download="([^"]+)"', text
+    )
+    assert checksum and link  # the stored release's CSV route, not a data: URL
+    assert link.group(3) == f"release-{link.group(2)}.csv"
+    download = client.get(link.group(1))
+    assert download.status_code == 200 and download.content.startswith(b"la,sex,count\n")
+    assert hashlib.sha256(download.content).hexdigest() == checksum.group(1)  # the table shown
+    assert download.headers["x-checksum-sha256"] == checksum.group(1)
 
 
 def test_the_submit_twin_is_the_release_document(

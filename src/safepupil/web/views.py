@@ -15,6 +15,7 @@ from typing import Any
 from safepupil.governance.people import Person
 from safepupil.governance.projects import Project
 from safepupil.governance.tokens import ApiToken, IssuedToken
+from safepupil.release.history import OwnRelease, OwnReleases
 from safepupil.release.result import ProtectedTable, ReleaseStatus
 from safepupil.release.review import (
     APPROVALS_NEEDED,
@@ -140,6 +141,40 @@ def release_state_view(state: ReleaseState) -> Json:
         "rows": [list(row) for row in state.rows],
         "checksum_sha256_csv": state.checksum,
     }
+
+
+def own_release_view(release: OwnRelease) -> Json:
+    """One release in its requester's list: the figures only for a released table
+    (None otherwise), and where to read it and, when kept, download it."""
+    return {
+        "release_id": release.id,
+        "created_at": _when(release.created_at),
+        "project_id": release.project_id,
+        "project_title": release.project_title,
+        "dataset": release.dataset,
+        "status": release.status,
+        "state": release.state,
+        "cells": release.cells,
+        "cells_suppressed": release.cells_suppressed,
+        "pupils": release.pupils,
+        "page": f"/workbench/releases/{release.id}",
+        "csv": release_csv_path(release.id) if release.has_table else None,
+    }
+
+
+def own_releases_view(found: OwnReleases) -> Json:
+    """A page of a person's own releases, newest first, with the total to page through."""
+    return {
+        "releases": [own_release_view(release) for release in found.releases],
+        "total": found.total,
+        "offset": found.offset,
+        "limit": found.limit,
+    }
+
+
+def release_csv_path(release_id: str) -> str:
+    """Where a kept release's table downloads as CSV (api/releases.py serves it)."""
+    return f"/api/v1/releases/{release_id}/table.csv"
 
 
 def protected_table_view(table: ProtectedTable) -> Json:

@@ -1,8 +1,9 @@
 """Projects: apply, list and read, and the approvers' decisions.
 
-Who sees what: a researcher sees the projects they are a member of; approvers and
-custodians see every project. The two-person rule and the access policy are checked by
-the governance service, whose refusals (naming their rule) come back as 403.
+Who sees what is governance's rule (``governance.visibility``): a researcher sees the
+projects they are a member of; approvers and custodians see every project. The
+two-person rule and the access policy are checked by the governance service, whose
+refusals (naming their rule) come back as 403.
 """
 
 from __future__ import annotations
@@ -15,19 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 
 from safepupil.governance import service
-from safepupil.governance.people import Person
 from safepupil.governance.projects import (
     MAX_ITEMS,
     MAX_STATEMENT_CHARS,
     LegalBasis,
     OrganisationType,
-    Project,
     ProjectApplication,
     resolve_items,
 )
-from safepupil.governance.refusals import NOT_A_MEMBER, Refusal
 from safepupil.governance.roles import Role
 from safepupil.governance.tables import EMAIL_LENGTH, IDENTIFIER_LENGTH, NAME_LENGTH
+from safepupil.governance.visibility import check_may_see_project, visible_projects
 from safepupil.store.catalogue import load_catalogue
 from safepupil.web.context import service_of
 from safepupil.web.guards import signed_in, with_role
@@ -37,7 +36,6 @@ from safepupil.web.views import project_view
 READER = signed_in
 APPLICANT = with_role(Role.RESEARCHER)
 APPROVER = with_role(Role.APPROVER)
-SEES_EVERY_PROJECT = (Role.APPROVER, Role.CUSTODIAN)
 MAX_MEMBERS = 50
 
 
@@ -87,16 +85,12 @@ class RejectionBody(BaseModel):
     reason: str = Field(min_length=1, max_length=MAX_STATEMENT_CHARS)
 
 
-def sees(person: Person, project: Project) -> bool:
-    return person.id in project.members or any(person.has(r) for r in SEES_EVERY_PROJECT)
-
-
 @router.get("", dependencies=[Depends(READER)], summary="The projects you may see")
 def list_projects(
     request: Request, principal: Annotated[Principal, Depends(READER)]
 ) -> list[dict[str, Any]]:
     projects = service.list_projects(service_of(request).control)
-    return [project_view(p) for p in projects if sees(principal.person, p)]
+    return [project_view(p) for p in visible_projects(principal.person, projects)]
 
 
 @router.post("", dependencies=[Depends(APPLICANT)], status_code=201, summary="Apply")
@@ -114,13 +108,7 @@ def get_project(
     request: Request, project_id: ProjectId, principal: Annotated[Principal, Depends(READER)]
 ) -> dict[str, Any]:
     project = service.get_project(service_of(request).control, project_id)
-    if not sees(principal.person, project):
-        raise Refusal(
-            NOT_A_MEMBER,
-            f"{principal.person.email} is not a member of project {project_id}",
-            hint="ask the project's applicant to add you in a new application",
-            about=principal.person,
-        )
+    check_may_see_project(principal.person, project)
     return project_view(project)
 
 

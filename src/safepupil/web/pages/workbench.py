@@ -1,13 +1,13 @@
 """The researcher's workbench: their projects; for a project, compose a query (form or
 SQL), try it on dummy data, submit it to the release pipeline and see the protected
-table. Every page has its JSON twin (the same path + .json)."""
+table; their past releases. Every page has its JSON twin (the same path + .json)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +28,7 @@ router = APIRouter(dependencies=[Depends(GUARD)], include_in_schema=False)
 Researcher = Annotated[Principal, Depends(GUARD)]
 ProjectId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ReleaseId = Annotated[str, Path(min_length=1, max_length=RELEASE_ID_LENGTH + len(JSON_SUFFIX))]
+PageNumber = Annotated[int, Query(alias="page", ge=1, le=2**31 // work.RELEASES_PER_PAGE)]
 
 
 @router.get("/workbench")
@@ -67,6 +68,17 @@ async def submit(request: Request, project_id: ProjectId, principal: Researcher)
         form,
         lambda: work.submit(service.deployment, service.control, person_id, project_id, form),
     )
+
+
+@router.get("/workbench/releases")
+@router.get("/workbench/releases.json")
+async def releases(
+    request: Request, principal: Researcher, page_number: PageNumber = 1
+) -> Response:
+    """My releases: the person's own releases under their projects, newest first."""
+    control = service_of(request).control
+    data = await run_in_threadpool(work.my_releases, control, principal.person.id, page_number)
+    return page(request, "workbench_releases.html", data)
 
 
 @router.get("/workbench/releases/{release_id}")

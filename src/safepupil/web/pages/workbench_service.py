@@ -1,5 +1,6 @@
 """What the workbench pages call: the person's projects, a query tried on dummy data,
-and a query submitted to the release pipeline (the only route to real data).
+a query submitted to the release pipeline (the only route to real data), and the
+person's past releases.
 
 Each returns a JSON-ready dict (the page's data, and its JSON twin); the handlers in
 ``workbench.py`` only authorise, call one of these and render.
@@ -7,7 +8,6 @@ Each returns a JSON-ready dict (the page's data, and its JSON twin); the handler
 
 from __future__ import annotations
 
-import base64
 import functools
 from typing import Any
 
@@ -23,15 +23,23 @@ from safepupil.query.model import Query
 from safepupil.query.restriction import RestrictionContext, restrict
 from safepupil.query.wire import to_dict
 from safepupil.release import ReleaseStatus, run_protected_query
+from safepupil.release.history import list_own_releases
 from safepupil.release.review import fetch_release
 from safepupil.store.catalogue import Catalogue, load_catalogue
 from safepupil.store.deployment import Deployment
 from safepupil.synth.dummy import DEFAULT_ROWS, DEFAULT_SEED, make_dummy
 from safepupil.web.pages.compose import ComposeForm, build_query, form_options
 from safepupil.web.pages.tables import dummy_display, protected_display, symbol_legend
-from safepupil.web.views import project_view, protected_table_view, release_state_view
+from safepupil.web.views import (
+    own_releases_view,
+    project_view,
+    protected_table_view,
+    release_csv_path,
+    release_state_view,
+)
 
 DUMMY_CACHE = 4  # datasets: each dummy table is a few MB and the same for the same seed
+RELEASES_PER_PAGE = 50
 
 
 def my_projects(engine: Engine, person_id: int) -> dict[str, Any]:
@@ -88,9 +96,10 @@ def submit(
     symbols = load_policy_book().policy_for(query.dataset, query.items_used()).symbols
     release["query"] = to_dict(query)
     if table.status is ReleaseStatus.RELEASED:
-        csv = table.to_csv_bytes()
+        # The pipeline keeps a released table as shown, in the same transaction as the
+        # release, so the download is the stored table (the same bytes as the checksum).
         release["display"] = protected_display(table, query.spec, symbols)
-        release["csv_href"] = "data:text/csv;base64," + base64.b64encode(csv).decode("ascii")
+        release["csv_href"] = release_csv_path(table.release_id)
         release["csv_name"] = f"release-{table.release_id}.csv"
     else:
         release["legend"] = symbol_legend(symbols)
@@ -100,6 +109,16 @@ def submit(
 def my_release(engine: Engine, person_id: int, release_id: str) -> dict[str, Any]:
     """The requester's view of one release (``fetch_release`` refuses anyone else)."""
     return {"release": release_state_view(fetch_release(engine, release_id, person_id))}
+
+
+def my_releases(engine: Engine, person_id: int, page: int) -> dict[str, Any]:
+    """The person's own releases under their projects, newest first, one page at a time
+    (``page`` counts from 1; past the last page the list is empty)."""
+    found = list_own_releases(
+        engine, person_id, offset=(page - 1) * RELEASES_PER_PAGE, limit=RELEASES_PER_PAGE
+    )
+    pages = max(1, -(-found.total // RELEASES_PER_PAGE))
+    return {**own_releases_view(found), "page": page, "pages": pages}
 
 
 # ---- helpers -----------------------------------------------------------------------------------
