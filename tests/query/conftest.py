@@ -19,7 +19,9 @@ from safepupil.query.restriction import RestrictionContext, restrict
 from safepupil.query.results import QueryResult
 from safepupil.store.catalogue import Catalogue, Dataset, load_catalogue
 
-ENGINE_NAMES = ["reference", "duckdb"]
+# "duckdb" makes contributors from per-code bitmaps where it can; "duckdb-listed" always
+# lists each cell's pupil ids. Both must give the reference engine's answer.
+ENGINE_NAMES = ["reference", "duckdb", "duckdb-listed"]
 _ARROW_TYPES = {
     "code": pa.string(),
     "token": pa.string(),
@@ -61,7 +63,8 @@ def run_on(
     connection = _shared_connection()
     connection.register(query.dataset, table)  # an Arrow table seen as the dataset's table
     try:
-        return DuckDBEngine().run(restricted, connection, with_margins=with_margins)
+        engine = DuckDBEngine(list_ids=engine_name == "duckdb-listed")
+        return engine.run(restricted, connection, with_margins=with_margins)
     finally:
         connection.unregister(query.dataset)
 

@@ -81,15 +81,23 @@ class QueryResult:
         measures: Sequence[str],
         groupings: Sequence[Grouping],
         cells: Iterable[Cell],
+        everyone: FrozenBitMap | None = None,
     ) -> QueryResult:
-        """A result in canonical order, so that engines' results compare equal."""
+        """A result in canonical order, so that engines' results compare equal.
+
+        ``everyone``: the union of the interior cells' contributors, where the engine
+        has it for less than the union costs (it is checked by its size)."""
         rank = {grouping: index for index, grouping in enumerate(groupings)}
         ordered = sorted(cells, key=lambda c: (rank[c.levels], _codes_key(c.codes)))
         if any(len(cell.values) != len(measures) for cell in ordered):
             raise InternalError("a cell has the wrong number of measures")
         # Every record is in exactly one interior cell, so they hold every contributor.
-        everyone = BitMap.union(BitMap(), *(c.contributors for c in ordered if c.interior))
-        return cls(tuple(dimensions), tuple(measures), tuple(ordered), FrozenBitMap(everyone))
+        interior = [c for c in ordered if c.interior]
+        if everyone is None:
+            everyone = FrozenBitMap(BitMap.union(BitMap(), *(c.contributors for c in interior)))
+        elif len(everyone) != sum(c.n_pupils for c in interior):
+            raise InternalError("the query's contributors are not its interior cells' pupils")
+        return cls(tuple(dimensions), tuple(measures), tuple(ordered), everyone)
 
     @property
     def interior(self) -> tuple[Cell, ...]:

@@ -12,7 +12,9 @@ Shape of the statement (CTEs):
   units  (datasets with several records per pupil) one row per pupil per cell, so a
          pupil counts once and top-2 contributions are per-pupil totals
   cells  the cells, with GROUPING SETS when margins are asked for; the interior cells
-         carry the list of their pupil ids, from which contributor bitmaps are made
+         carry the list of their pupil ids, from which contributor bitmaps are made, or,
+         where the engine makes the bitmaps from per-code bitmaps (``ids_listed=False``),
+         only the sum of their pupil ids, against which those bitmaps are checked
 """
 
 # ruff: noqa: S608 - this module is where SQL text is composed, from catalogue identifiers
@@ -83,6 +85,7 @@ class Plan:
     value_items: tuple[str, ...]  # column sum{j}, rows{j}, n{j}, top{j} for item j
     median_items: tuple[str, ...]  # column med{j} for value_items[j] in this tuple
     proportions: int  # columns num0..
+    ids_listed: bool  # column ids (pupil id lists) if true, else id_sum (their sum)
 
 
 def plan(
@@ -91,8 +94,15 @@ def plan(
     measures: tuple[Measure, ...],
     excluded_tokens: frozenset[str],
     families: tuple[Grouping, ...],
+    *,
+    ids_listed: bool = True,
 ) -> Plan:
-    """The statement for a query whose cells fall in ``families`` (interior first)."""
+    """The statement for a query whose cells fall in ``families`` (interior first).
+
+    ``ids_listed=False`` (one family, one record per pupil) gives each cell the sum of its
+    pupil ids instead of their list."""
+    if not ids_listed and (len(families) != 1 or not dataset.one_row_per_pupil):
+        raise InternalError("id sums are for one family of a one-record-per-pupil dataset")
     params = Params()
     levels = tuple(dict.fromkeys(level for g in families for level in g if level is not None))
     value_items = tuple(
@@ -109,6 +119,7 @@ def plan(
         median_columns=tuple(value_items.index(i) for i in medians),
         proportions=len(conditions),
         interior_id=interior_id,
+        ids_listed=ids_listed,
     )
     if dataset.one_row_per_pupil:
         cells = _cells_one_row_per_pupil(shape)
@@ -124,6 +135,7 @@ def plan(
         value_items=value_items,
         median_items=medians,
         proportions=len(conditions),
+        ids_listed=ids_listed,
     )
 
 
@@ -245,6 +257,7 @@ class _Shape:
     median_columns: tuple[int, ...]  # med{k} is the median of v{median_columns[k]}
     proportions: int
     interior_id: int
+    ids_listed: bool
 
     @property
     def dims(self) -> list[str]:
@@ -300,6 +313,10 @@ def _cells_one_row_per_pupil(shape: _Shape) -> str:
     columns += _magnitudes(shape, "v", rows="count(v{j})", pupils=None)  # records are pupils
     columns += [f"median(v{j}) AS med{k}" for k, j in enumerate(shape.median_columns)]
     columns += [f"count(*) FILTER (WHERE c{k}) AS num{k}" for k in range(shape.proportions)]
+    if not shape.ids_listed:
+        columns.append("CAST(sum(pupil_id) AS BIGINT) AS id_sum")
+        cells = f"cells AS (SELECT {_listed(*columns)} FROM rows {shape.group_by()})"
+        return f"{cells} SELECT * FROM cells"
     if len(shape.families) == 1:
         # 32-bit ids halve what crosses from DuckDB to the bitmaps; an id out of range
         # becomes null and the engine refuses it (pupil ids are null-free otherwise).

@@ -1,0 +1,260 @@
+"""Contributor bitmaps made from per-code bitmaps, for datasets of one record per pupil.
+
+Listing every pupil id of every cell from DuckDB costs about three times the aggregate
+itself (docs/performance.md). Where each record is a pupil, a cell's contributors are the
+pupils whose codes are the cell's codes, one level at a time: the intersection of one
+bitmap per level (the pupils with ``la = E09000001``, with ``sex = F``...). Those per-code
+bitmaps depend on the dataset, not on the query, so each process keeps them, and a query
+then costs its aggregate plus a few thousand bitmap intersections.
+
+The kept bitmaps are never trusted: the statement also returns each cell's pupil count
+and the sum of its pupil ids, and every cell's bitmap must match both. A store changed
+since the bitmaps were made (an intake, a correction, an item reaching its retention
+date) fails the check; the bitmaps are then made again from the store and checked once
+more. If they still disagree, the caller falls back to listing the ids.
+"""
+
+# ruff: noqa: S608 - identifiers come from the catalogue through quoted(); values are parameters
+from __future__ import annotations
+
+import array
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from pyroaring import BitMap, FrozenBitMap
+
+from safepupil.errors import InternalError
+from safepupil.query.derivations import derived_value
+from safepupil.query.engines.base import PUPIL_ID, PUPIL_TOKEN
+from safepupil.query.engines.duckdb_sql import quoted
+from safepupil.query.results import CellCode
+from safepupil.store.catalogue import Dataset, DerivedDimension
+
+CodeBitmaps = Mapping[CellCode, FrozenBitMap]
+KEPT_LEVELS = 64  # per process: one entry is one level's bitmaps of one dataset (~10 MB at 8M)
+_EMPTY = FrozenBitMap()
+
+
+class CellsDisagree(Exception):
+    """The per-code bitmaps do not give the statement's cells (stale or a bug)."""
+
+
+class CodeBitmapCache:
+    """Per-code bitmaps of dataset levels, kept per database file; least recently used
+    entries go first. Safe to share between threads (the web server's)."""
+
+    def __init__(self, capacity: int = KEPT_LEVELS) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[tuple[str, str, str], CodeBitmaps] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> CodeBitmaps | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, str], bitmaps: CodeBitmaps) -> None:
+        with self._lock:
+            self._entries[key] = bitmaps
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def forget(self, database: str, dataset: str) -> None:
+        with self._lock:
+            for key in [k for k in self._entries if k[:2] == (database, dataset)]:
+                del self._entries[key]
+
+
+KEPT = CodeBitmapCache()
+
+
+def cell_bitmaps(
+    source: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    levels: Sequence[str],
+    cells: Sequence[tuple[CellCode, ...]],
+    checks: tuple[Sequence[int], Sequence[int]],
+    excluded_tokens: frozenset[str],
+    kept: CodeBitmapCache = KEPT,
+) -> tuple[list[FrozenBitMap], FrozenBitMap]:
+    """Each cell's contributors (cells are codes of ``levels``), checked against the
+    statement's ``checks`` (pupil count and pupil id sum per cell), and every pupil in
+    any of them. The statement must have no filter: the population is the dataset.
+
+    Raises CellsDisagree when even bitmaps made afresh give other cells.
+    """
+    database = _database_key(source)
+    excluded = _excluded_ids(source, dataset, excluded_tokens)
+    for fresh in (False, True):
+        if fresh and database is not None:
+            kept.forget(database, dataset.name)
+        per_level = [_level_bitmaps(source, dataset, level, database, kept) for level in levels]
+        bitmaps = _intersections(per_level, cells, excluded)
+        if _agree(bitmaps, *checks):
+            return bitmaps, _everyone(per_level, cells, excluded)
+        if database is None:
+            break  # made afresh already: nothing was kept
+    raise CellsDisagree(f"{dataset.name}: per-code bitmaps do not give the statement's cells")
+
+
+def _database_key(source: duckdb.DuckDBPyConnection) -> str | None:
+    """The current database's file (bitmaps are kept per file); None in memory."""
+    row = source.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def _excluded_ids(
+    source: duckdb.DuckDBPyConnection, dataset: Dataset, tokens: frozenset[str]
+) -> FrozenBitMap:
+    if not tokens:
+        return _EMPTY
+    rows = source.execute(
+        f"SELECT DISTINCT TRY_CAST({quoted(PUPIL_ID)} AS UINTEGER) FROM {quoted(dataset.name)} "
+        f"WHERE {quoted(PUPIL_TOKEN)} IN (SELECT unnest($tokens::VARCHAR[]))",
+        {"tokens": sorted(tokens)},
+    ).fetchall()
+    return FrozenBitMap(int(r[0]) for r in rows if r[0] is not None)
+
+
+def _level_bitmaps(
+    source: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    level: str,
+    database: str | None,
+    kept: CodeBitmapCache,
+) -> CodeBitmaps:
+    spec = dataset.dimension(level)
+    if not isinstance(spec, DerivedDimension):
+        return _kept_or_made(
+            database, dataset, level, kept, lambda: _item_bitmaps(source, dataset, level)
+        )
+    items = _kept_or_made(
+        database, dataset, spec.source, kept, lambda: _item_bitmaps(source, dataset, spec.source)
+    )
+    return _kept_or_made(database, dataset, level, kept, lambda: _derived(spec, dataset, items))
+
+
+def _kept_or_made(
+    database: str | None,
+    dataset: Dataset,
+    name: str,
+    kept: CodeBitmapCache,
+    make: Callable[[], CodeBitmaps],
+) -> CodeBitmaps:
+    """An item's or derived level's bitmaps (catalogue names are unique per dataset)."""
+    if database is None:
+        return make()
+    key = (database, dataset.name, name)
+    found = kept.get(key)
+    if found is None:
+        found = make()
+        kept.put(key, found)
+    return found
+
+
+def _item_bitmaps(source: duckdb.DuckDBPyConnection, dataset: Dataset, item: str) -> CodeBitmaps:
+    """The pupils holding each code of ``item`` (a missing value is a code: None)."""
+    table = source.execute(
+        f"SELECT {quoted(item)} AS code, list(TRY_CAST({quoted(PUPIL_ID)} AS UINTEGER)) AS ids "
+        f"FROM {quoted(dataset.name)} GROUP BY ALL"
+    ).to_arrow_table()
+    codes = table.column("code").to_pylist()
+    lists = table.column("ids").combine_chunks()
+    if lists.values.null_count:
+        raise InternalError("a pupil_id is outside 0..2**32-1")
+    return dict(zip(codes, _bitmaps_of_lists(lists), strict=True))
+
+
+def _bitmaps_of_lists(lists: pa.ListArray) -> list[FrozenBitMap]:
+    offsets = lists.offsets.to_numpy()
+    ids = lists.values.to_numpy(zero_copy_only=False).astype(np.uint32, copy=False)
+    # array.array is the buffer pyroaring reads without a Python int per id
+    return [
+        FrozenBitMap(array.array("I", ids[offsets[i] : offsets[i + 1]].tobytes()))
+        for i in range(len(lists))
+    ]
+
+
+def _derived(spec: DerivedDimension, dataset: Dataset, source: CodeBitmaps) -> CodeBitmaps:
+    """A derived level's bitmaps: the union of its source codes' bitmaps."""
+    grouped: dict[CellCode, list[FrozenBitMap]] = {}
+    for code, pupils in source.items():
+        grouped.setdefault(derived_value(spec, dataset, code), []).append(pupils)
+    return {code: FrozenBitMap(BitMap.union(*parts)) for code, parts in grouped.items()}
+
+
+def _intersections(
+    per_level: list[CodeBitmaps],
+    cells: Sequence[tuple[CellCode, ...]],
+    excluded: FrozenBitMap,
+) -> list[FrozenBitMap]:
+    """Each cell's intersection of its codes' bitmaps, less the excluded pupils.
+
+    The level with the most codes (LA, typically) goes last: the other levels' few
+    combinations are intersected once each and shared, and each cell then costs one
+    intersection with one small bitmap (an intersection costs what its smaller side
+    holds)."""
+    if not per_level:
+        return []
+    widest = max(range(len(per_level)), key=lambda i: len({c[i] for c in cells}))
+    order = [i for i in range(len(per_level)) if i != widest] + [widest]
+    levels = [per_level[i] for i in order]
+    prefixes: dict[tuple[CellCode, ...], FrozenBitMap] = {}
+
+    def of(codes: tuple[CellCode, ...]) -> FrozenBitMap:
+        found = prefixes.get(codes)
+        if found is None:
+            if len(codes) == 1:
+                found = levels[0].get(codes[0], _EMPTY)
+                found = found - excluded if excluded else found
+            else:
+                found = of(codes[:-1]) & levels[len(codes) - 1].get(codes[-1], _EMPTY)
+            prefixes[codes] = found
+        return found
+
+    last = len(levels) - 1
+    results = []
+    for cell in cells:
+        codes = tuple(cell[i] for i in order)
+        if last == 0:
+            results.append(of(codes))
+        else:  # the last step is not kept: no cell shares it
+            results.append(of(codes[:-1]) & levels[last].get(codes[-1], _EMPTY))
+    return results
+
+
+def _everyone(
+    per_level: list[CodeBitmaps], cells: Sequence[tuple[CellCode, ...]], excluded: FrozenBitMap
+) -> FrozenBitMap:
+    """Every pupil in the cells: with no filter, every pupil holding one of the first
+    level's codes (a pupil holds one code per level), less the excluded ones; a union of
+    a level's few bitmaps instead of every cell's."""
+    codes = {cell[0] for cell in cells}
+    everyone = BitMap.union(BitMap(), *(per_level[0].get(c, _EMPTY) for c in codes))
+    return FrozenBitMap(everyone - excluded if excluded else everyone)
+
+
+def _agree(bitmaps: list[FrozenBitMap], counts: Sequence[int], sums: Sequence[int]) -> bool:
+    for pupils, count, id_sum in zip(bitmaps, counts, sums, strict=True):
+        if len(pupils) != count:
+            return False
+        if count and _id_sum(pupils) != id_sum:
+            return False
+    return True
+
+
+def _id_sum(pupils: FrozenBitMap) -> int:
+    return int(np.frombuffer(pupils.to_array(), dtype=np.uint32).sum(dtype=np.int64))

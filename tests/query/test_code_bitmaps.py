@@ -1,0 +1,145 @@
+"""Contributor bitmaps made from per-code bitmaps kept per process (code_bitmaps.py).
+
+The kept bitmaps are a cache of the store, so these tests change the store under them
+(a pupil moved to another cell, two pupils swapping cells, a pupil added) and deliberately
+poison them, and check every answer against the engine listing each cell's ids."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from pyroaring import FrozenBitMap
+
+from safepupil.query.builder import dataset, item
+from safepupil.query.engines.code_bitmaps import KEPT, CodeBitmapCache, cell_bitmaps
+from safepupil.query.engines.duckdb_engine import DuckDBEngine, explain
+from safepupil.query.model import Query
+from safepupil.query.restriction import RestrictionContext, restrict
+from safepupil.query.results import QueryResult
+from safepupil.store.catalogue import Catalogue
+from tests.query.conftest import assert_results_agree, store_table
+from tests.query.spec_data import SCHOOL_ROWS
+
+SC = "school_census_2018"
+FAST, LISTED = DuckDBEngine(), DuckDBEngine(list_ids=True)
+
+
+@pytest.fixture
+def on_file(tmp_path: Path, catalogue: Catalogue) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A database file holding the spec school census as a table (bitmaps are kept per
+    file, so this is the case the service runs in)."""
+    connection = duckdb.connect(str(tmp_path / "store.duckdb"))
+    rows = store_table(catalogue.dataset(SC), SCHOOL_ROWS)  # noqa: F841 - read by DuckDB
+    connection.execute(f"CREATE TABLE {SC} AS SELECT * FROM rows")
+    yield connection
+    connection.close()
+
+
+def _run(
+    engine: DuckDBEngine, query: Query, source: duckdb.DuckDBPyConnection, **kw: Any
+) -> QueryResult:
+    context = RestrictionContext(allowed_items=None, **kw)
+    return engine.run(restrict(query, context), source, with_margins=True)
+
+
+def _both_agree(query: Query, source: duckdb.DuckDBPyConnection, **kw: Any) -> QueryResult:
+    fast = _run(FAST, query, source, **kw)
+    assert_results_agree(_run(LISTED, query, source, **kw), fast)
+    return fast
+
+
+def _queries(catalogue: Catalogue) -> list[Query]:
+    base = dataset(SC, catalogue)
+    return [
+        base.by("la", "sen_provision", "sex").count().sum("sessions_absent").build(),
+        base.by("region", "sex").count().build(),  # a derived level (LA -> region)
+        base.by("age_band").count().build(),  # derived from a non-dimension item
+        base.by("sex").count().build(),
+    ]
+
+
+def test_unfiltered_one_record_per_pupil_queries_use_code_bitmaps(catalogue: Catalogue) -> None:
+    base = dataset(SC, catalogue)
+    restricted = restrict(base.by("la", "sex").count().build(), RestrictionContext(None))
+    assert "id_sum" in explain(restricted).sql and "list(" not in explain(restricted).sql
+    filtered = base.where(item("sex") == "F").by("la").count().build()
+    assert "list(" in explain(restrict(filtered, RestrictionContext(None))).sql
+
+
+def test_kept_bitmaps_follow_every_change_to_the_store(
+    on_file: duckdb.DuckDBPyConnection, catalogue: Catalogue
+) -> None:
+    for query in _queries(catalogue):
+        _both_agree(query, on_file)  # the first runs make and keep the bitmaps
+    first, second, third = (SCHOOL_ROWS[i]["pupil_id"] for i in range(3))
+    assert SCHOOL_ROWS[1]["sex"] != SCHOOL_ROWS[2]["sex"]  # so the swap below moves ids
+    changes = [
+        # one pupil moves to another cell: counts change
+        f"UPDATE {SC} SET sex = CASE sex WHEN 'F' THEN 'M' ELSE 'F' END WHERE pupil_id = {first}",
+        # two pupils swap LA and sex: every count stays the same, only the ids move
+        f"""UPDATE {SC} AS t SET la = o.la, sex = o.sex FROM
+            (SELECT pupil_id, la, sex FROM {SC} WHERE pupil_id IN ({second}, {third})) AS o
+            WHERE t.pupil_id IN ({second}, {third}) AND o.pupil_id <> t.pupil_id""",
+        # a new pupil
+        f"INSERT INTO {SC} SELECT * REPLACE (pupil_id + 1000 AS pupil_id) FROM {SC} "
+        f"WHERE pupil_id = {second}",
+    ]
+    for change in changes:
+        on_file.execute(change)
+        for query in _queries(catalogue):
+            _both_agree(query, on_file)
+
+
+def test_poisoned_bitmaps_are_made_again(
+    on_file: duckdb.DuckDBPyConnection, catalogue: Catalogue, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = dataset(SC, catalogue).by("sex").count().build()
+    _both_agree(query, on_file)
+    database = on_file.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    assert database is not None
+    key = (str(database[0]), SC, "sex")
+    kept = KEPT.get(key)
+    assert kept is not None
+    # every pupil swapped between the two codes: right sizes never, right ids never
+    codes = list(kept)
+    KEPT.put(
+        key,
+        {codes[0]: kept[codes[-1]], codes[-1]: kept[codes[0]], **{c: kept[c] for c in codes[1:-1]}},
+    )
+    with caplog.at_level(logging.WARNING):
+        _both_agree(query, on_file)
+    assert "disagreed" not in caplog.text  # made again from the store, not given up on
+
+
+def test_excluded_pupils_leave_every_cell(
+    on_file: duckdb.DuckDBPyConnection, catalogue: Catalogue
+) -> None:
+    excluded = frozenset({SCHOOL_ROWS[0]["pupil_token"], SCHOOL_ROWS[2]["pupil_token"]})
+    query = dataset(SC, catalogue).by("la", "sex").count().build()
+    result = _both_agree(query, on_file, excluded_tokens=excluded)
+    gone = {r["pupil_id"] for r in SCHOOL_ROWS if r["pupil_token"] in excluded}
+    assert not result.contributors & FrozenBitMap(gone)
+
+
+def test_cells_that_cannot_be_made_raise(
+    on_file: duckdb.DuckDBPyConnection, catalogue: Catalogue
+) -> None:
+    spec = catalogue.dataset(SC)
+    wrong_count = ([10**6], [0])  # a cell of a million pupils no code holds
+    with pytest.raises(Exception, match="do not give the statement's cells"):
+        cell_bitmaps(on_file, spec, ["sex"], [("F",)], wrong_count, frozenset(), CodeBitmapCache())
+
+
+def test_the_cache_keeps_its_capacity() -> None:
+    cache = CodeBitmapCache(capacity=2)
+    for name in ("a", "b", "c"):
+        cache.put(("db", "ds", name), {})
+    assert cache.get(("db", "ds", "a")) is None
+    assert cache.get(("db", "ds", "c")) == {}
