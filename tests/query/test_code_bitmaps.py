@@ -16,7 +16,13 @@ import pytest
 from pyroaring import FrozenBitMap
 
 from safepupil.query.builder import dataset, item
-from safepupil.query.engines.code_bitmaps import KEPT, CodeBitmapCache, cell_bitmaps
+from safepupil.query.engines.code_bitmaps import (
+    KEPT,
+    CellsDisagree,
+    CodeBitmapCache,
+    Population,
+    cell_bitmaps,
+)
 from safepupil.query.engines.duckdb_engine import DuckDBEngine, explain
 from safepupil.query.model import Query
 from safepupil.query.restriction import RestrictionContext, restrict
@@ -60,15 +66,23 @@ def _queries(catalogue: Catalogue) -> list[Query]:
         base.by("region", "sex").count().build(),  # a derived level (LA -> region)
         base.by("age_band").count().build(),  # derived from a non-dimension item
         base.by("sex").count().build(),
+        base.where(item("sessions_absent") > 3).by("la", "sex").count().build(),  # filtered
     ]
 
 
-def test_unfiltered_one_record_per_pupil_queries_use_code_bitmaps(catalogue: Catalogue) -> None:
-    base = dataset(SC, catalogue)
-    restricted = restrict(base.by("la", "sex").count().build(), RestrictionContext(None))
-    assert "id_sum" in explain(restricted).sql and "list(" not in explain(restricted).sql
-    filtered = base.where(item("sex") == "F").by("la").count().build()
-    assert "list(" in explain(restrict(filtered, RestrictionContext(None))).sql
+def test_one_record_per_pupil_queries_use_code_bitmaps(catalogue: Catalogue) -> None:
+    def listed(query: Query, margins: bool = False) -> bool:
+        sql = explain(restrict(query, RestrictionContext(None)), with_margins=margins).sql
+        assert ("list(" in sql) != ("id_sum" in sql)
+        return "list(" in sql
+
+    school = dataset(SC, catalogue)
+    assert not listed(school.by("la", "sex").count().build(), margins=True)
+    assert not listed(school.where(item("sex") == "F").by("la").count().build())
+    # several records per pupil: a pupil may hold several codes of one level
+    assert listed(dataset("ap_census_2018", catalogue).by("la").count().build())
+    # medians with margins are computed by DuckDB for every family: ids listed
+    assert listed(school.by("la").median("sessions_absent").build(), margins=True)
 
 
 def test_kept_bitmaps_follow_every_change_to_the_store(
@@ -133,8 +147,9 @@ def test_cells_that_cannot_be_made_raise(
 ) -> None:
     spec = catalogue.dataset(SC)
     wrong_count = ([10**6], [0])  # a cell of a million pupils no code holds
-    with pytest.raises(Exception, match="do not give the statement's cells"):
-        cell_bitmaps(on_file, spec, ["sex"], [("F",)], wrong_count, frozenset(), CodeBitmapCache())
+    everyone = Population(None, FrozenBitMap())
+    with pytest.raises(CellsDisagree, match="do not give the statement's cells"):
+        cell_bitmaps(on_file, spec, ["sex"], [("F",)], wrong_count, everyone, CodeBitmapCache())
 
 
 def test_the_cache_keeps_its_capacity() -> None:

@@ -21,6 +21,7 @@ import array
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -79,33 +80,94 @@ class CodeBitmapCache:
 KEPT = CodeBitmapCache()
 
 
+@dataclass(frozen=True)
+class Population:
+    """The pupils a query's cells may hold: the filtered ones (``only``, listed by a
+    statement) or, with no filter, everyone in the dataset less the ``excluded``."""
+
+    only: FrozenBitMap | None
+    excluded: FrozenBitMap
+
+    def restrict(self, pupils: FrozenBitMap) -> FrozenBitMap:
+        if self.only is not None:
+            return pupils & self.only
+        return pupils - self.excluded if self.excluded else pupils
+
+
+@dataclass(frozen=True)
+class CodeCells:
+    """Contributors made from per-code bitmaps: the interior cells' (checked), every pupil
+    in them, and on demand a margin family's (a margin cell is the intersection of its
+    codes' bitmaps too, since each pupil holds one code per level)."""
+
+    interior: list[FrozenBitMap]
+    everyone: FrozenBitMap
+    _source: duckdb.DuckDBPyConnection
+    _dataset: Dataset
+    _database: str | None
+    _kept: CodeBitmapCache
+    _population: Population
+
+    def margins(
+        self, family: Sequence[str | None], cells: Sequence[tuple[CellCode, ...]]
+    ) -> list[FrozenBitMap]:
+        """The contributors of ``cells`` of the margin ``family`` (None: totalled)."""
+        present = [i for i, level in enumerate(family) if level is not None]
+        if not present:
+            return [self.everyone for _ in cells]
+        per_level = [
+            _level_bitmaps(self._source, self._dataset, level, self._database, self._kept)
+            for level in (family[i] for i in present)
+            if level is not None
+        ]
+        codes = [tuple(cell[i] for i in present) for cell in cells]
+        return _intersections(per_level, codes, self._population)
+
+
 def cell_bitmaps(
     source: duckdb.DuckDBPyConnection,
     dataset: Dataset,
     levels: Sequence[str],
     cells: Sequence[tuple[CellCode, ...]],
     checks: tuple[Sequence[int], Sequence[int]],
-    excluded_tokens: frozenset[str],
+    population: Population,
     kept: CodeBitmapCache = KEPT,
-) -> tuple[list[FrozenBitMap], FrozenBitMap]:
+) -> CodeCells:
     """Each cell's contributors (cells are codes of ``levels``), checked against the
     statement's ``checks`` (pupil count and pupil id sum per cell), and every pupil in
-    any of them. The statement must have no filter: the population is the dataset.
+    any of them.
 
     Raises CellsDisagree when even bitmaps made afresh give other cells.
     """
     database = _database_key(source)
-    excluded = _excluded_ids(source, dataset, excluded_tokens)
     for fresh in (False, True):
         if fresh and database is not None:
             kept.forget(database, dataset.name)
         per_level = [_level_bitmaps(source, dataset, level, database, kept) for level in levels]
-        bitmaps = _intersections(per_level, cells, excluded)
+        bitmaps = _intersections(per_level, cells, population)
         if _agree(bitmaps, *checks):
-            return bitmaps, _everyone(per_level, cells, excluded)
+            everyone = _everyone(per_level, cells, population)
+            return CodeCells(bitmaps, everyone, source, dataset, database, kept, population)
         if database is None:
             break  # made afresh already: nothing was kept
     raise CellsDisagree(f"{dataset.name}: per-code bitmaps do not give the statement's cells")
+
+
+def population(
+    source: duckdb.DuckDBPyConnection,
+    dataset: Dataset,
+    excluded_tokens: frozenset[str],
+    filtered: tuple[str, dict[str, object]] | None,
+) -> Population:
+    """The query's population; ``filtered`` is a statement listing the filtered pupils'
+    ids (the excluded ones already left out), None for an unfiltered query."""
+    if filtered is None:
+        return Population(None, _excluded_ids(source, dataset, excluded_tokens))
+    ids = source.execute(*filtered).fetchnumpy()["pupil_id"]
+    if np.ma.is_masked(ids):  # TRY_CAST to 32 bits gave null: an id out of range
+        raise InternalError("a pupil_id is outside 0..2**32-1")
+    listed = array.array("I", np.asarray(ids, dtype=np.uint32).tobytes())
+    return Population(FrozenBitMap(listed), _EMPTY)
 
 
 def _database_key(source: duckdb.DuckDBPyConnection) -> str | None:
@@ -199,9 +261,9 @@ def _derived(spec: DerivedDimension, dataset: Dataset, source: CodeBitmaps) -> C
 def _intersections(
     per_level: list[CodeBitmaps],
     cells: Sequence[tuple[CellCode, ...]],
-    excluded: FrozenBitMap,
+    population: Population,
 ) -> list[FrozenBitMap]:
-    """Each cell's intersection of its codes' bitmaps, less the excluded pupils.
+    """Each cell's intersection of its codes' bitmaps, within the population.
 
     The level with the most codes (LA, typically) goes last: the other levels' few
     combinations are intersected once each and shared, and each cell then costs one
@@ -218,8 +280,7 @@ def _intersections(
         found = prefixes.get(codes)
         if found is None:
             if len(codes) == 1:
-                found = levels[0].get(codes[0], _EMPTY)
-                found = found - excluded if excluded else found
+                found = population.restrict(levels[0].get(codes[0], _EMPTY))
             else:
                 found = of(codes[:-1]) & levels[len(codes) - 1].get(codes[-1], _EMPTY)
             prefixes[codes] = found
@@ -237,14 +298,16 @@ def _intersections(
 
 
 def _everyone(
-    per_level: list[CodeBitmaps], cells: Sequence[tuple[CellCode, ...]], excluded: FrozenBitMap
+    per_level: list[CodeBitmaps], cells: Sequence[tuple[CellCode, ...]], population: Population
 ) -> FrozenBitMap:
-    """Every pupil in the cells: with no filter, every pupil holding one of the first
-    level's codes (a pupil holds one code per level), less the excluded ones; a union of
-    a level's few bitmaps instead of every cell's."""
+    """Every pupil in the cells: the filtered pupils, or with no filter every pupil holding
+    one of the first level's codes (a pupil holds one code per level), less the excluded
+    ones; a union of a level's few bitmaps instead of every cell's."""
+    if population.only is not None:
+        return population.only
     codes = {cell[0] for cell in cells}
     everyone = BitMap.union(BitMap(), *(per_level[0].get(c, _EMPTY) for c in codes))
-    return FrozenBitMap(everyone - excluded if excluded else everyone)
+    return population.restrict(FrozenBitMap(everyone))
 
 
 def _agree(bitmaps: list[FrozenBitMap], counts: Sequence[int], sums: Sequence[int]) -> bool:

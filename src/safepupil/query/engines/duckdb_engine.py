@@ -3,14 +3,14 @@
 The source is a DuckDB connection whose database holds one table per dataset, named
 as in the catalogue, with the catalogue's items and ``pupil_id`` as columns.
 
-Contributor bitmaps: where each record is a pupil and no filter applies, a cell's
-contributors are intersections of per-code bitmaps the process keeps, checked against
-each cell's pupil count and id sum (code_bitmaps.py); that costs a fraction of listing
-the ids. Otherwise, or if that check fails, the interior cells' pupil ids come back as
-one Arrow list column and become roaring bitmaps without passing through Python
-integers. A margin's
-contributors are the union of the interior cells below it (every record falls in
-exactly one interior cell); each cell's pupil count is checked against its bitmap,
+Contributor bitmaps: where each record is a pupil, a cell's contributors are
+intersections of per-code bitmaps the process keeps (within the filtered pupils, listed
+by a second statement, if the query has filters), checked against each cell's pupil
+count and id sum (code_bitmaps.py); that costs a fraction of listing the ids.
+Otherwise, or if that check fails, the interior cells' pupil ids come back as one Arrow
+list column and become roaring bitmaps without passing through Python integers. A
+margin's contributors are the union of the interior cells below it (every record falls
+in exactly one interior cell); each cell's pupil count is checked against its bitmap,
 which also proves the store's one-record-per-pupil promise where it is relied on.
 
 Margins: where every record is a pupil and no median is asked for, a margin's values
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import array
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
@@ -34,8 +34,8 @@ from pyroaring import BitMap, FrozenBitMap
 from safepupil.errors import InternalError
 from safepupil.query.derivations import derived_value
 from safepupil.query.engines.base import MAX_PUPIL_ID, finer_family, groupings, rollup_levels
-from safepupil.query.engines.code_bitmaps import CellsDisagree, cell_bitmaps
-from safepupil.query.engines.duckdb_sql import Plan, plan
+from safepupil.query.engines.code_bitmaps import CellsDisagree, cell_bitmaps, population
+from safepupil.query.engines.duckdb_sql import Plan, plan, population_statement
 from safepupil.query.model import Query
 from safepupil.query.nodes import Count, Mean, Measure, Median, Proportion, Sum
 from safepupil.query.restriction import RestrictedQuery, require_restricted
@@ -95,14 +95,9 @@ def _cells_from_listed_ids(
 
 
 def _from_code_bitmaps(query: Query, computed: tuple[Grouping, ...]) -> bool:
-    """Whether contributors can be made from per-code bitmaps: one record per pupil, no
-    filter (the population is then whole), one family computed, at least one level."""
-    return (
-        query.spec.one_row_per_pupil
-        and not query.filters
-        and len(computed) == 1
-        and bool(query.dimensions)
-    )
+    """Whether contributors can be made from per-code bitmaps: one record per pupil (a
+    pupil then holds one code per level), one family computed, at least one level."""
+    return query.spec.one_row_per_pupil and len(computed) == 1 and bool(query.dimensions)
 
 
 def _cells_from_code_bitmaps(
@@ -127,17 +122,22 @@ def _cells_from_code_bitmaps(
     columns = [table.column(f"d{i}").to_pylist() for i in range(len(statement.levels))]
     codes = list(zip(*columns, strict=True))
     checks = (table.column("n_pupils").to_pylist(), table.column("id_sum").to_pylist())
+    filtered = (
+        population_statement(query.spec, query.filters, restricted.excluded_tokens)
+        if query.filters
+        else None
+    )
+    pupils = population(source, query.spec, restricted.excluded_tokens, filtered)
     try:
-        bitmaps, everyone = cell_bitmaps(
-            source, query.spec, statement.levels, codes, checks, restricted.excluded_tokens
-        )
+        made = cell_bitmaps(source, query.spec, statement.levels, codes, checks, pupils)
     except CellsDisagree:
         # Listing the ids is always right; a disagreement here is logged for a look.
         LOG.warning("%s: per-code contributor bitmaps disagreed; listing ids", query.dataset)
         return None
     table = table.drop_columns(["id_sum"])
-    by_row = dict(enumerate(bitmaps))
-    return _cells(query, statement, table, by_row, families if rolled_up else ()), everyone
+    by_row = dict(enumerate(made.interior))
+    rolled = families if rolled_up else ()
+    return _cells(query, statement, table, by_row, rolled, made.margins), made.everyone
 
 
 def explain(restricted: RestrictedQuery, *, with_margins: bool = False) -> Plan:
@@ -179,6 +179,8 @@ def _execute(connection: duckdb.DuckDBPyConnection, statement: Plan, dataset: st
 
 
 Codes = tuple[CellCode, ...]
+# A margin family's cells -> their contributors (code_bitmaps.CodeCells.margins).
+MarginBitmaps = Callable[[Grouping, list[Codes]], Sequence[FrozenBitMap | None]]
 
 
 def _cells(
@@ -187,16 +189,19 @@ def _cells(
     table: pa.Table,
     bitmaps: dict[int, FrozenBitMap],
     rolled_families: tuple[Grouping, ...],
+    margin_bitmaps: MarginBitmaps | None = None,
 ) -> list[Cell]:
     """Cells from the statement's rows (``bitmaps``: each interior row's contributors);
-    with ``rolled_families``, their margins too."""
+    with ``rolled_families``, their margins too. A margin cell's contributors are the
+    union of the cells below it, or ``margin_bitmaps``' where their size is right."""
     interior = statement.families[0]
     computed: dict[Grouping, dict[Codes, Row]] = {f: {} for f in statement.families}
     found: dict[Grouping, dict[Codes, tuple[Row, FrozenBitMap]]] = {interior: {}}
     rows = table.drop_columns(["ids"]) if "ids" in table.column_names else table
+    code_columns = {family: _code_columns(family, statement) for family in statement.families}
     for index, row in enumerate(rows.to_pylist()):
         grouping = statement.grouping_ids[row["g"]]
-        codes = _codes(row, grouping, statement)
+        codes = tuple(None if c is None else row[c] for c in code_columns[grouping])
         computed[grouping][codes] = row
         if grouping == interior:
             found[interior][codes] = (row, bitmaps[index])
@@ -204,14 +209,17 @@ def _cells(
     levels = rollup_levels(query)
     for family in families[1:]:
         finer, position = finer_family(family, levels)
+        groups = _group_below(query.spec, found[finer], finer, family, position)
+        made = margin_bitmaps(family, list(groups)) if margin_bitmaps else [None] * len(groups)
         found[family] = {}
-        for codes, below in _group_below(query.spec, found[finer], finer, family, position).items():
+        for (codes, below), pupils in zip(groups.items(), made, strict=True):
             rows = [found[finer][c][0] for c in below]
             row = _combine(rows, statement) if rolled_families else computed[family].get(codes)
             if row is None:
                 raise InternalError(f"{query.dataset}: a margin cell has no row from DuckDB")
-            union = BitMap.union(*(found[finer][c][1] for c in below))
-            found[family][codes] = (row, FrozenBitMap(union))
+            if pupils is None or len(pupils) != row["n_pupils"]:
+                pupils = FrozenBitMap(BitMap.union(*(found[finer][c][1] for c in below)))
+            found[family][codes] = (row, pupils)
     return [
         _cell(query, statement, family, codes, row, contributors, family == interior)
         for family, cells in found.items()
@@ -263,9 +271,10 @@ def _combine(rows: list[Row], statement: Plan) -> Row:
     return combined
 
 
-def _codes(row: Row, grouping: Grouping, statement: Plan) -> tuple[CellCode, ...]:
+def _code_columns(grouping: Grouping, statement: Plan) -> tuple[str | None, ...]:
+    """The statement's column holding each level's code (None: totalled)."""
     return tuple(
-        None if level is None else row[f"d{statement.levels.index(level)}"] for level in grouping
+        None if level is None else f"d{statement.levels.index(level)}" for level in grouping
     )
 
 

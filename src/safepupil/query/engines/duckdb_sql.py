@@ -139,6 +139,16 @@ def plan(
     )
 
 
+def population_statement(
+    dataset: Dataset, filters: tuple[Filter, ...], excluded_tokens: frozenset[str]
+) -> tuple[str, dict[str, object]]:
+    """The pupil ids (32 bits; null if out of range) of the records passing ``filters``,
+    excluded pupils left out: the same rows the query's statement aggregates."""
+    params = Params()
+    rows = _rows_cte(dataset, (), (), [], filters, excluded_tokens, params)
+    return f"SELECT TRY_CAST(pupil_id AS UINTEGER) AS pupil_id FROM ({rows})", params.values
+
+
 def _grouping_id(grouping: Grouping, levels: tuple[str, ...]) -> int:
     """DuckDB's GROUPING(d0, d1, ...): bit set for each level column not grouped by,
     the first column the most significant bit."""
