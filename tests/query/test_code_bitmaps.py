@@ -152,9 +152,17 @@ def test_cells_that_cannot_be_made_raise(
         cell_bitmaps(on_file, spec, ["sex"], [("F",)], wrong_count, everyone, CodeBitmapCache())
 
 
-def test_the_cache_keeps_its_capacity() -> None:
-    cache = CodeBitmapCache(capacity=2)
+def test_the_cache_keeps_to_its_capacity_in_bytes() -> None:
+    pupils = FrozenBitMap(range(0, 200_000, 3))  # array and bitset containers
+    size = pupils.get_statistics()["n_bytes_bitset_containers"]
+    size += pupils.get_statistics()["n_bytes_array_containers"]
+    cache = CodeBitmapCache(capacity=2 * size + size // 2)  # room for two entries
     for name in ("a", "b", "c"):
-        cache.put(("db", "ds", name), {})
-    assert cache.get(("db", "ds", "a")) is None
-    assert cache.get(("db", "ds", "c")) == {}
+        cache.put(("db", "ds", name), {"x": pupils})
+    assert cache.get(("db", "ds", "a")) is None  # the least recently used went
+    assert cache.get(("db", "ds", "b")) is not None and cache.get(("db", "ds", "c")) is not None
+    cache.put(("db", "ds", "b"), {"x": pupils})  # put again: counted once
+    cache.put(("db", "other", "d"), {"x": pupils})
+    assert cache.get(("db", "ds", "c")) is None and cache.get(("db", "ds", "b")) is not None
+    cache.forget("db", "ds")
+    assert cache.get(("db", "ds", "b")) is None and cache.get(("db", "other", "d")) is not None

@@ -36,8 +36,11 @@ from safepupil.query.results import CellCode
 from safepupil.store.catalogue import Dataset, DerivedDimension
 
 CodeBitmaps = Mapping[CellCode, FrozenBitMap]
-KEPT_LEVELS = 64  # per process: one entry is one level's bitmaps of one dataset (~10 MB at 8M)
+# Per process. An entry is one level's bitmaps of one dataset: at 8M pupils from about
+# 2 MB (sex) to 16 MB (age in months, scattered ids); the least recently used go first.
+KEPT_BYTES = 512 * 2**20
 _EMPTY = FrozenBitMap()
+Key = tuple[str, str, str]  # database file, dataset, level
 
 
 class CellsDisagree(Exception):
@@ -45,36 +48,56 @@ class CellsDisagree(Exception):
 
 
 class CodeBitmapCache:
-    """Per-code bitmaps of dataset levels, kept per database file; least recently used
-    entries go first. Safe to share between threads (the web server's)."""
+    """Per-code bitmaps of dataset levels, kept per database file up to ``capacity``
+    bytes; least recently used entries go first. Safe to share between threads (the web
+    server's)."""
 
-    def __init__(self, capacity: int = KEPT_LEVELS) -> None:
+    def __init__(self, capacity: int = KEPT_BYTES) -> None:
         self._capacity = capacity
-        self._entries: OrderedDict[tuple[str, str, str], CodeBitmaps] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[CodeBitmaps, int]] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, str]) -> CodeBitmaps | None:
+    def get(self, key: Key) -> CodeBitmaps | None:
         with self._lock:
             found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[str, str, str], bitmaps: CodeBitmaps) -> None:
-        with self._lock:
-            self._entries[key] = bitmaps
+            if found is None:
+                return None
             self._entries.move_to_end(key)
-            while len(self._entries) > self._capacity:
-                self._entries.popitem(last=False)
+            return found[0]
+
+    def put(self, key: Key, bitmaps: CodeBitmaps) -> None:
+        size = sum(_bytes(pupils) for pupils in bitmaps.values())
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = (bitmaps, size)
+            self._held += size
+            while self._held > self._capacity and len(self._entries) > 1:
+                self._drop(next(iter(self._entries)))
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._held = 0
 
     def forget(self, database: str, dataset: str) -> None:
         with self._lock:
             for key in [k for k in self._entries if k[:2] == (database, dataset)]:
-                del self._entries[key]
+                self._drop(key)
+
+    def _drop(self, key: Key) -> None:
+        found = self._entries.pop(key, None)
+        if found is not None:
+            self._held -= found[1]
+
+
+def _bytes(pupils: FrozenBitMap) -> int:
+    stats = pupils.get_statistics()
+    return int(
+        stats["n_bytes_array_containers"]
+        + stats["n_bytes_run_containers"]
+        + stats["n_bytes_bitset_containers"]
+    )
 
 
 KEPT = CodeBitmapCache()
