@@ -17,7 +17,7 @@ import safepupil.governance.tables
 import safepupil.release.records
 import safepupil.release.review
 import safepupil.transparency.corrections
-import safepupil.transparency.portal_sessions
+import safepupil.transparency.portal_tables
 import safepupil.transparency.tables  # noqa: F401
 from safepupil.controlplane.database import create_control_engine, sqlite_url
 from safepupil.controlplane.facts import read_facts, record_facts_once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import duckdb
@@ -14,7 +15,7 @@ from safepupil.collection.keys.layout import KeyLayout
 from safepupil.collection.keys.load import load_pseudonym_key
 from safepupil.collection.pseudonymise import postcode_outward, pupil_tokens
 from safepupil.errors import ConfigError, IntegrityError
-from safepupil.store.catalogue import load_catalogue
+from safepupil.store.catalogue import Catalogue, load_catalogue
 from safepupil.store.deployment import Deployment, open_store
 from safepupil.store.duckdb_connect import check_extension, connect_store
 from safepupil.store.intake_school_census import load_school_census
@@ -185,3 +186,34 @@ def test_school_census_with_a_pupil_twice_is_refused_and_nothing_changes(
     with open_store(deployment) as store, pytest.raises(IntegrityError, match="3 records repeat"):
         load_school_census(store, doubled, YEAR)
     assert snapshot(deployment) == before
+
+
+def with_retention(catalogue: Catalogue, dataset: str, item: str, years: int) -> Catalogue:
+    """``catalogue`` with one item of one dataset kept ``years`` instead."""
+    chosen = catalogue.dataset(dataset)
+    items = tuple(
+        dataclasses.replace(i, retention_years=years) if i.name == item else i for i in chosen.items
+    )
+    changed = dataclasses.replace(chosen, items=items)
+    return Catalogue(tuple(changed if d.name == dataset else d for d in catalogue.datasets))
+
+
+def test_a_school_census_item_past_retention_reads_as_null_in_its_view(
+    national: National, deployment: Deployment
+) -> None:
+    # Kept 3 years from census day 2018: past retention since 2021-01-18, as the AP
+    # census's placement reasons are; every other item is kept 10 years and still held.
+    name = f"school_census_{YEAR}"
+    catalogue = with_retention(load_catalogue(), name, "sen_provision", 3)
+    school = pseudonymised_school_census(national)
+    with open_store(deployment) as store:
+        load_school_census(store, school, YEAR, catalogue)
+    counted = "count(sen_provision), count(sex)"
+    with open_store(deployment, read_only=True) as store:
+        stored = store.execute(f"SELECT {counted} FROM {name}_records").fetchone()
+        shown = store.execute(f"SELECT {counted} FROM {name}").fetchone()
+    assert stored is not None and shown is not None
+    stored_sen, stored_sex = stored
+    shown_sen, shown_sex = shown
+    assert stored_sen > 0 and shown_sen == 0  # held in storage, masked in the view
+    assert shown_sex == stored_sex > 0  # an item still held is shown as stored

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 # Every module that puts a table on Base.metadata, so that a later revision's table (the
 # portal's sessions refer to access codes) is not reported missing when this runs alone.
-import safepupil.transparency.portal_sessions  # noqa: F401
+import safepupil.transparency.portal_tables
 import safepupil.transparency.tables  # noqa: F401
 from safepupil.controlplane.database import create_control_engine, sqlite_url
 from safepupil.controlplane.migrate import alembic_config, upgrade_to_head

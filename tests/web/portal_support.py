@@ -19,7 +19,7 @@ from safepupil.collection.read import read_return
 from safepupil.store.deployment import open_store
 from safepupil.transparency.access_codes import issue_access_code
 from safepupil.transparency.holdings import find_pupil_id
-from safepupil.transparency.portal_sessions import PortalLimits
+from safepupil.transparency.portal_limits import PortalLimits
 from safepupil.web.app import create_app
 from safepupil.web.settings import WebSettings
 from tests.web.browser_support import DataSite, data_site
@@ -95,7 +95,7 @@ def forget_attempts(portal: Portal) -> None:
     """Clear the wrong-code counts, so one test's refusals do not limit the next."""
     import sqlalchemy as sa
 
-    from safepupil.transparency.portal_sessions import PORTAL_ATTEMPTS
+    from safepupil.transparency.portal_tables import PORTAL_ATTEMPTS
 
     engine = portal.site.deployment.control_engine()
     with engine.begin() as connection:

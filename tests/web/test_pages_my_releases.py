@@ -249,6 +249,16 @@ def test_a_page_past_the_last_is_empty_and_page_zero_is_refused(
     assert client.get("/workbench/releases.json?page=0").status_code == 422
 
 
+def test_the_footers_json_link_keeps_the_page(client: TestClient, web: Releases) -> None:
+    sign_in(client, web.site.cast.applicant.email)
+    first = client.get("/workbench/releases", headers=HTML).text
+    assert '<a href="/workbench/releases.json">This page as JSON</a>' in first
+    later = client.get("/workbench/releases?page=2", headers=HTML).text
+    assert '<a href="/workbench/releases.json?page=2">This page as JSON</a>' in later
+    twin = client.get("/workbench/releases.json?page=2").json()
+    assert twin["page"] == 2 and twin["releases"] == []  # page 2 as JSON, not page 1
+
+
 # ---- who may not -------------------------------------------------------------------------
 
 

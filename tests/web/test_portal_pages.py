@@ -17,7 +17,7 @@ from pyroaring import FrozenBitMap
 from safepupil.governance.objections import record_objection, withdraw_objection
 from safepupil.transparency.access_codes import CODES, new_code
 from safepupil.transparency.corrections import CORRECTIONS
-from safepupil.transparency.portal_sessions import PORTAL_SESSIONS
+from safepupil.transparency.portal_tables import PORTAL_SESSIONS
 from tests.transparency.conftest import store_with_event
 from tests.web.portal_support import (
     TEST_LIMITS,

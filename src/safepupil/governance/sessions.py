@@ -5,8 +5,9 @@ A session is a random secret in a cookie; the control plane keeps only its SHA-2
 session is derived from its secret, so a page can show it without storing it, and a
 site that cannot read the cookie cannot compute it.
 
-Failed attempts are counted per address and per client in the control plane, not in
-one process's memory, so the limit holds however many server processes run.
+Failed attempts are counted per address and per client in the control plane
+(``attempt_limits``, as the portal counts wrong access codes), so the limit holds
+however many server processes run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from sqlalchemy.engine import Engine
 from safepupil.audit.events import SignInRefused, SignOut
 from safepupil.audit.log import record
 from safepupil.errors import NotSignedIn, PermissionDenied, TooManyAttempts, UserError
+from safepupil.governance.attempt_limits import (
+    AttemptLog,
+    Limit,
+    note_attempt,
+    over_a_limit,
+    window_minutes,
+)
 from safepupil.governance.people import Person, normalise_email
 from safepupil.governance.people_service import sign_in
 from safepupil.governance.records import load_person
@@ -35,6 +43,8 @@ from safepupil.governance.tokens import (
 
 CSRF_PURPOSE = b"safepupil csrf"
 SESSION_HOURS = 8  # a working day; a browser left open overnight must sign in again
+# Every password attempt is noted (revision 0007); the limits count the failed ones.
+SIGN_IN_LOG = AttemptLog(SIGN_IN_ATTEMPTS, failed=SIGN_IN_ATTEMPTS.c.succeeded.is_(False))
 
 
 @dataclass(frozen=True)
@@ -91,9 +101,9 @@ def start_session(
     try:
         person = sign_in(engine, email, password)
     except PermissionDenied:
-        _note_attempt(engine, address, where, moment, succeeded=False)
+        note_attempt(engine, SIGN_IN_LOG, moment, email=address, client=where, succeeded=False)
         raise
-    _note_attempt(engine, address, where, moment, succeeded=True)
+    note_attempt(engine, SIGN_IN_LOG, moment, email=address, client=where, succeeded=True)
     secret = new_token()
     expires = moment + dt.timedelta(hours=SESSION_HOURS)
     with engine.begin() as connection:
@@ -161,39 +171,14 @@ def _address_key(email: str) -> str:
 def _check_limits(
     engine: Engine, address: str, client: str, limits: SignInLimits, now: dt.datetime
 ) -> None:
-    since = now - limits.window
-    failed = sa.and_(
-        SIGN_IN_ATTEMPTS.c.attempted_at > since, SIGN_IN_ATTEMPTS.c.succeeded.is_(False)
-    )
-    count = sa.select(sa.func.count()).select_from(SIGN_IN_ATTEMPTS)
-    with engine.connect() as connection:
-        by_address = connection.execute(count.where(failed, SIGN_IN_ATTEMPTS.c.email == address))
-        by_client = connection.execute(count.where(failed, SIGN_IN_ATTEMPTS.c.client == client))
-        over = by_address.scalar_one() >= limits.per_address
-        over = over or by_client.scalar_one() >= limits.per_client
-    if over:
-        minutes = int(limits.window.total_seconds() // 60)
+    per_address = Limit("email", address, limits.per_address)
+    per_client = Limit("client", client, limits.per_client)
+    if over_a_limit(engine, SIGN_IN_LOG, (per_address, per_client), window=limits.window, now=now):
+        minutes = window_minutes(limits.window)
         record(engine, SignInRefused(person_id=None, reason="too many failed attempts"))
         raise TooManyAttempts(
             "too many failed sign-in attempts",
             hint=f"wait {minutes} minutes and try again, or ask a custodian to reset your password",
-        )
-
-
-def _note_attempt(
-    engine: Engine, address: str, client: str, now: dt.datetime, *, succeeded: bool
-) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(SIGN_IN_ATTEMPTS).values(
-                email=address, client=client, attempted_at=now, succeeded=succeeded
-            )
-        )
-        # Attempts older than a day are outside every window: keep the table small.
-        connection.execute(
-            sa.delete(SIGN_IN_ATTEMPTS).where(
-                SIGN_IN_ATTEMPTS.c.attempted_at < now - dt.timedelta(days=1)
-            )
         )
 
 

@@ -1,5 +1,5 @@
 """Releases in the control plane: the decision, its audit proof, and the contributors of
-every released cell (revision 0003).
+every released cell (revision 0003; the index on the requester, 0009).
 
 A release and its audit events are written in one transaction (``store_release``), so a
 release is recorded, with ``release_made`` in the audit log, before anyone sees it.
@@ -32,7 +32,8 @@ class ReleaseRow(Base):
 
     id: Mapped[str] = mapped_column(String(RELEASE_ID_LENGTH), primary_key=True)
     project_id: Mapped[int] = mapped_column(Integer, ForeignKey("projects.id"))
-    person_id: Mapped[int] = mapped_column(Integer, ForeignKey("people.id"))
+    # Indexed (revision 0009): a person's own releases are listed by it (release.history).
+    person_id: Mapped[int] = mapped_column(Integer, ForeignKey("people.id"), index=True)
     dataset: Mapped[str] = mapped_column(String(64), index=True)
     query: Mapped[str] = mapped_column(Text)  # the query model as canonical JSON
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

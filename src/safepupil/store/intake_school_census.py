@@ -4,7 +4,9 @@ The school census is not a sealed LA submission: it is the national population, 
 from the national pupil database. A load replaces that year's school census as a
 whole (no versions). Pupil ids come from the same ``pupils`` table as the AP census,
 so a token seen in both gets the same pupil_id and the two datasets link. Everything
-is set operations in DuckDB (no Python loop over pupils), for 8 million rows.
+is set operations in DuckDB (no Python loop over pupils), for 8 million rows. The view
+masks each item from its retention expiry on, with the same column expression as the
+collection datasets' views (``pupil_store.retained_column``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import pyarrow.compute as pc
 from safepupil.errors import ConfigError, IntegrityError, InternalError, Location
 from safepupil.store.catalogue import Catalogue, load_catalogue
 from safepupil.store.intake_checks import check_columns, check_tokens, repeated_tokens
-from safepupil.store.pupil_store import assign_pupil_ids, item_columns, quoted, transaction
+from safepupil.store.pupil_store import (
+    assign_pupil_ids,
+    item_columns,
+    quoted,
+    retained_column,
+    transaction,
+)
 
 # ruff: noqa: S608 - SQL text here is composed only of quoted() identifiers; values are bound
 
@@ -63,7 +71,11 @@ def load_school_census(
                 f"CREATE OR REPLACE TABLE {records} AS SELECT p.pupil_id, {cast} "
                 f"FROM {INCOMING} AS i JOIN pupils AS p USING (pupil_token)"
             )
-            listed = ", ".join(quoted(c) for c, _ in columns)
+            # Masked from each item's retention expiry, as the collection datasets' views
+            # are: the expiry dates written into the view come from the checked catalogue.
+            listed = ", ".join(
+                retained_column(dataset, item, quoted(item.name)) for item in dataset.items
+            )
             store.execute(
                 f"CREATE OR REPLACE VIEW {quoted(name)} AS SELECT {listed}, pupil_id FROM {records}"
             )

@@ -217,8 +217,7 @@ def _amended_cte(dataset: Dataset) -> str:
 
 def _view_column(dataset: Dataset, item: Item) -> str:
     """An item as the view shows it: amended where a correction was applied, and null
-    from its retention expiry on (``current_date`` is read when a query runs, not when
-    the view is made, so an item disappears on the day it expires)."""
+    from its retention expiry on."""
     name = quoted(item.name)
     value = f"r.{name}"
     if is_correctable(dataset, item):
@@ -226,8 +225,17 @@ def _view_column(dataset: Dataset, item: Item) -> str:
             f"CASE WHEN list_contains(a.{AMENDED_ITEMS}, '{item.name}') "
             f"THEN CAST(a.{name} AS {SQL_TYPES[item.type]}) ELSE r.{name} END"
         )
+    return retained_column(dataset, item, value)
+
+
+def retained_column(dataset: Dataset, item: Item, value: str) -> str:
+    """A dataset view's column for ``item``: ``value`` (SQL text) until the item's
+    retention expiry, null from that day on. Every dataset view writes its columns with
+    this, so no view shows an item the release pipeline would refuse. ``current_date`` is
+    read when a query runs, not when the view is made, so an item disappears on the day
+    it expires with no job having run."""
     expiry = expires_on(dataset, item).isoformat()
-    return f"CASE WHEN current_date < DATE '{expiry}' THEN {value} END AS {name}"
+    return f"CASE WHEN current_date < DATE '{expiry}' THEN {value} END AS {quoted(item.name)}"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,14 @@ def render(request: Request, template: str, data: dict[str, Any], *, status: int
         **data,
         "signed_in": principal.person if principal else None,
         "csrf_token": principal.session.csrf_token if principal and principal.session else "",
-        "json_twin": request.url.path.rstrip("/") + JSON_SUFFIX,
+        "json_twin": json_twin(request),
     }
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+
+def json_twin(request: Request) -> str:
+    """The address of this page's JSON twin, with the same query string: the twin of
+    ``/workbench/releases?page=2`` is page 2 as JSON, not page 1."""
+    twin = request.url.path.rstrip("/") + JSON_SUFFIX
+    query = request.url.query
+    return f"{twin}?{query}" if query else twin

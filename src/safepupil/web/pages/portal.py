@@ -24,17 +24,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from safepupil.errors import NotSignedIn, PermissionDenied, TooManyAttempts, UserError
+from safepupil.transparency.portal_limits import PortalLimits
 from safepupil.transparency.portal_sessions import (
-    PortalLimits,
     PortalSession,
-    PortalView,
     end_portal_session,
     open_portal_session,
     portal_csrf_matches,
     portal_session,
-    portal_view,
-    raise_portal_correction,
 )
+from safepupil.transparency.portal_view import PortalView, portal_view, raise_portal_correction
 from safepupil.web.context import service_of
 from safepupil.web.cookies import set_private_cookie
 from safepupil.web.guards import public

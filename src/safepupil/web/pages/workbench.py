@@ -83,8 +83,8 @@ async def releases(
 
 @router.get("/workbench/releases/{release_id}")
 async def release(request: Request, release_id: ReleaseId, principal: Researcher) -> Response:
-    """A release the person asked for: its status, reasons and, once released after
-    review, the table (``/workbench/releases/ID.json`` is its twin)."""
+    """A release the person asked for: its status, reasons and, once released (at once
+    or after review), the table (``/workbench/releases/ID.json`` is its twin)."""
     wanted = release_id.removesuffix(JSON_SUFFIX)
     control = service_of(request).control
     data = await run_in_threadpool(work.my_release, control, principal.person.id, wanted)
