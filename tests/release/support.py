@@ -48,11 +48,19 @@ def run_reference(query: Query, table: pa.Table) -> QueryResult:
     return ReferenceEngine().run(restricted, table, with_margins=True)
 
 
-def record_held_release(
-    deployment: Deployment, project_id: int, person_id: int, reason: str
+def record_release(
+    deployment: Deployment,
+    project_id: int,
+    person_id: int,
+    *,
+    status: str = HELD,
+    reason: str = "a reason in plain words",
+    pupils: int = 0,
+    cells: tuple[int, int] = (0, 0),  # released, suppressed
 ) -> str:
-    """A held release as the pipeline records one (nothing shown, no cells kept): the
-    shipped policy suppresses rather than holds, so tests make one this way."""
+    """A release as the pipeline records one (nothing shown, no cells kept), with the
+    given status and figures: the shipped policy suppresses rather than holds, so tests
+    make held ones (and figures that must stay unsaid) this way."""
     query = dataset(SCHOOL).by("la", "sex").count().build()
     release_id = str(uuid.uuid4())
     engine = deployment.control_engine()
@@ -66,14 +74,21 @@ def record_held_release(
                 dataset=SCHOOL,
                 query_json=to_json(query),
                 created_at=dt.datetime.now(dt.UTC),
-                pupils=0,
-                cells_released=0,
-                cells_suppressed=0,
+                pupils=pupils,
+                cells_released=cells[0],
+                cells_suppressed=cells[1],
                 checksum=None,
-                status=HELD,
+                status=status,
                 reasons=(reason,),
                 audit_proof=None,
             ),
         )
     engine.dispose()
     return release_id
+
+
+def record_held_release(
+    deployment: Deployment, project_id: int, person_id: int, reason: str
+) -> str:
+    """A held release, as the review queue gets one."""
+    return record_release(deployment, project_id, person_id, reason=reason)

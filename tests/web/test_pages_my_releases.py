@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,15 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from safepupil.governance import service
-from safepupil.query.builder import dataset
-from safepupil.query.wire import to_json
 from safepupil.release.history import list_own_releases, state_of
-from safepupil.release.records import HELD, REFUSED, RELEASED, ReleaseRecord, store_release
+from safepupil.release.records import HELD, REFUSED, RELEASED
 from safepupil.release.review import ReviewDecision, review_release
 from safepupil.web.app import create_app
 from safepupil.web.settings import WebSettings
 from tests.release.conftest import approved
-from tests.web.browser_support import AP, SCHOOL, DataSite, data_site
+from tests.release.support import record_release
+from tests.web.browser_support import AP, DataSite, data_site
 from tests.web.conftest import BASE_URL, sign_in
 
 HTML = {"accept": "text/html"}
@@ -79,29 +76,9 @@ def _store(
 ) -> str:
     """A release recorded as the pipeline records one, with figures that must stay unsaid
     unless it is released."""
-    release_id = str(uuid.uuid4())
-    engine = site.deployment.control_engine()
-    with engine.begin() as connection:
-        store_release(
-            connection,
-            ReleaseRecord(
-                id=release_id,
-                project_id=project_id,
-                person_id=person_id,
-                dataset=SCHOOL,
-                query_json=to_json(dataset(SCHOOL).by("la", "sex").count().build()),
-                created_at=dt.datetime.now(dt.UTC),
-                pupils=pupils,
-                cells_released=17,
-                cells_suppressed=3,
-                checksum=None,
-                status=status,
-                reasons=("a reason in plain words",),
-                audit_proof=None,
-            ),
-        )
-    engine.dispose()
-    return release_id
+    return record_release(
+        site.deployment, project_id, person_id, status=status, pupils=pupils, cells=(17, 3)
+    )
 
 
 def _person_id(site: DataSite, email: str) -> int:
