@@ -7,7 +7,9 @@ import datetime as dt
 import itertools
 import multiprocessing
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -16,9 +18,11 @@ from sqlalchemy.exc import DBAPIError
 
 from safepupil.audit.chain import ChainedFields, canonical_json, entry_hash
 from safepupil.audit.events import AuditEvent, KeyUsed, PersonAdded, ReleaseMade, TokenUsed
-from safepupil.audit.log import read_chain_head, read_entries, record
+from safepupil.audit.log import read_chain_head, read_entries, record, writing
 from safepupil.audit.tables import GENESIS_HASH
 from safepupil.audit.verify import verify_log
+from safepupil.controlplane.database import create_control_engine, sqlite_url
+from safepupil.controlplane.migrate import upgrade_to_head
 from safepupil.errors import InternalError, UserError
 from tests.audit.appender import append_many
 
@@ -142,3 +146,41 @@ def check_both_writers_landed(engine: sa.Engine) -> None:
     assert switches >= 2, "the writers did not overlap: the test proved nothing"
     result = verify_log(engine)
     assert result.ok and result.entries == 2 * PER_WRITER == result.head.seq
+
+
+def test_a_writer_waits_for_another_thread_of_its_process_before_reaching_sqlite(
+    tmp_path: Path,
+) -> None:
+    """SQLite makes a blocked writer sleep and retry, up to 100 ms at a time, so a writer
+    that has waited a while is overtaken by newcomers; writers of one process queue on a
+    lock of their own first, and only the one at the head of that queue meets SQLite's."""
+    engine = create_control_engine(sqlite_url(tmp_path / "control.db"))
+    upgrade_to_head(engine)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writing(engine) as connection:
+            record(connection, KeyUsed(key_id="first", purpose="holds the lock"))
+            holding.set()
+            release.wait(timeout=30)
+
+    def second() -> None:
+        record(engine, KeyUsed(key_id="second", purpose="waits for it"))
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(timeout=30)
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    time.sleep(0.3)
+    try:
+        assert waiter.is_alive()
+        # Waiting before it checks out a connection: not in SQLite's sleep-and-retry loop.
+        assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+    finally:
+        release.set()
+        holder.join()
+        waiter.join()
+    assert [e.payload["key_id"] for e in read_entries(engine)] == ["first", "second"]
+    assert verify_log(engine).ok
+    engine.dispose()

@@ -4,6 +4,10 @@ inside the lock finds the new hit and decides again."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from safepupil.audit.log import writing
 from safepupil.disclosure.output_policy import load_policy_book
 from safepupil.query.builder import dataset, item
@@ -48,3 +52,36 @@ def test_a_release_made_while_deciding_is_checked_before_recording(setting: Sett
     assert isinstance(decided, pipeline._Decision) and decided is not draft
     assert any("differencing" in reason for reason in decided.flags.forced.values())
     assert unchanged is draft  # nothing made since: the draft stands as it is
+
+
+def test_the_table_shown_is_made_from_the_decision_recorded(
+    setting: Setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table to show is made before the audit lock is taken, from the draft; when a
+    release made meanwhile changes the decision, it is made again from the new one."""
+    with open_store(setting.deployment, read_only=True) as store:
+        found = store.execute(
+            f"SELECT sessions_absent FROM {SCHOOL} GROUP BY sessions_absent "
+            "HAVING count(*) = 1 ORDER BY sessions_absent LIMIT 1"
+        ).fetchone()
+    first = dataset(SCHOOL).by("fsm").count().build()
+    second = dataset(SCHOOL).where(item("sessions_absent") != found[0]).by("fsm").count().build()
+    shaped: list[bool] = []
+    real_shape = pipeline._shape
+
+    def shape_then_release_first(*args: Any) -> Any:
+        if not shaped:  # the second's draft is shaped: now the first is released
+            shaped.append(True)
+            pipeline.run_protected_query(
+                setting.deployment, first, setting.project_id, setting.person_id
+            )
+        else:
+            shaped.append(False)
+        return real_shape(*args)
+
+    monkeypatch.setattr(pipeline, "_shape", shape_then_release_first)
+    table = pipeline.run_protected_query(
+        setting.deployment, second, setting.other_project_id, setting.other_person_id
+    )
+    assert shaped == [True, False, False]  # the second's draft, the first's, the second's again
+    assert any("differencing" in cell.reason for cell in table.report)

@@ -10,8 +10,10 @@ Two appends therefore never see the same head, and sequence numbers have no gaps
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,9 +68,29 @@ def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction holding the audit chain's lock from its first statement. Service
     functions that change the control plane and record what they did use it, so every
     writer takes the same lock first and no two can wait on each other."""
-    with engine.begin() as connection:
+    with _writers_of(engine), engine.begin() as connection:
         lock_chain(connection)
         yield connection
+
+
+# SQLite has no queue for its write lock: a writer that finds it taken sleeps and tries
+# again, sleeping longer each time (up to 100 ms), so newcomers keep overtaking a writer
+# that has waited a while. Measured with seven threads writing at about a third of the
+# lock's capacity: waits of 0.3 s at the 95th percentile and 1.3 s at worst. The writers
+# of one process therefore queue on a lock of their own first, which wakes the next as
+# soon as it is free; only writers in other processes meet SQLite's retries. Re-entrant,
+# so a writer that writes again on another connection meets SQLite's lock as before.
+# PostgreSQL queues ``SELECT ... FOR UPDATE`` itself.
+_process_writers: dict[str, threading.RLock] = {}
+_process_writers_lock = threading.Lock()
+
+
+def _writers_of(engine: Engine) -> contextlib.AbstractContextManager[object]:
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    database = engine.url.render_as_string(hide_password=True)
+    with _process_writers_lock:
+        return _process_writers.setdefault(database, threading.RLock())
 
 
 def lock_chain(connection: Connection) -> ChainHead:

@@ -14,6 +14,7 @@ Each answer is an exact optimum, so the proof does not depend on the split.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,10 +82,12 @@ class AuditProof:
         return tuple(i for i in self.intervals if not spans(i, self.protection_width))
 
     def interval_of(self, identity: tuple[str, ...]) -> AuditedInterval | None:
-        for interval in self.intervals:
-            if interval.identity == identity:
-                return interval
-        return None
+        return self._by_identity.get(identity)
+
+    @functools.cached_property
+    def _by_identity(self) -> dict[tuple[str, ...], AuditedInterval]:
+        # Asked once per published cell: a scan each time was quadratic in the table.
+        return {interval.identity: interval for interval in reversed(self.intervals)}
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready record of the proof (an unbounded maximum is null)."""

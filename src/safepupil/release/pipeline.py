@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, replace
 
+from pyroaring import FrozenBitMap
 from sqlalchemy.engine import Connection, Engine
 
 from safepupil.audit.events import AccessRefused, QuerySubmitted, ReleaseMade, ReleaseRefused
@@ -23,7 +24,7 @@ from safepupil.audit.log import record, writing
 from safepupil.disclosure.differencing import DifferencingIndex
 from safepupil.disclosure.output_policy import OutputPolicy, PolicyBook, load_policy_book
 from safepupil.disclosure.release import ProtectedRelease
-from safepupil.errors import DisclosureRefused
+from safepupil.errors import DisclosureRefused, InternalError
 from safepupil.governance.authorise import authorise_query
 from safepupil.governance.objections import objecting_tokens
 from safepupil.query.engines import DuckDBEngine
@@ -66,38 +67,63 @@ def run_protected_query(
     *,
     on: dt.date | None = None,
     policies: PolicyBook | None = None,
+    control: Engine | None = None,
 ) -> ProtectedTable:
     """Run ``query`` for a member of an approved project and return what may be shown.
 
     Raises PermissionDenied (a governance Refusal) when the person may not use the items,
     and DisclosureRefused when no protection is enough; both are recorded.
+
+    ``control``: the deployment's control-plane engine where the caller keeps one (a
+    server: its pooled connections and compiled statements are reused); otherwise one is
+    made for this query and disposed of.
     """
     require_dimensions(query)
-    control = deployment.control_engine()
+    if control is not None:
+        return _run(deployment, control, query, project_id, person_id, on or _today(), policies)
+    made = deployment.control_engine()
     try:
-        items = query.items_used()
-        grant = authorise_query(
-            control, person_id, project_id, items, query.dataset, on or _today()
-        )
-        _refuse_expired(control, query, project_id, person_id, on or _today())
-        # Objections are read on every run: one recorded a moment ago is honoured now.
-        context = RestrictionContext(
-            allowed_items=grant.allowed_items, excluded_tokens=objecting_tokens(control)
-        )
-        restricted = restrict(query, context)
-        with open_store(deployment, read_only=True) as store:
-            result = DuckDBEngine().run(restricted, store, with_margins=True)
-        policy = (policies or load_policy_book()).policy_for(query.dataset, items)
-        with control.connect() as connection:
-            seen, earlier = EARLIER.snapshot(connection, query.dataset)
-        # Deciding (rules, suppression, LP audit) is the costly part: done outside the
-        # audit lock, so releases are decided in parallel and only recorded one by one.
-        draft = _try_decide(query, result, policy, earlier)
-        with writing(control) as connection:  # holds the audit lock: releases are serial
-            decided = _recheck(connection, query, result, policy, draft, seen)
-            outcome = _record_decision(connection, query, decided, policy, project_id, person_id)
+        return _run(deployment, made, query, project_id, person_id, on or _today(), policies)
     finally:
-        control.dispose()
+        made.dispose()
+
+
+def _run(
+    deployment: Deployment,
+    control: Engine,
+    query: Query,
+    project_id: int,
+    person_id: int,
+    on: dt.date,
+    policies: PolicyBook | None,
+) -> ProtectedTable:
+    items = query.items_used()
+    grant = authorise_query(control, person_id, project_id, items, query.dataset, on)
+    _refuse_expired(control, query, project_id, person_id, on)
+    # Objections are read on every run: one recorded a moment ago is honoured now.
+    context = RestrictionContext(
+        allowed_items=grant.allowed_items, excluded_tokens=objecting_tokens(control)
+    )
+    restricted = restrict(query, context)
+    with open_store(deployment, read_only=True) as store:
+        result = DuckDBEngine().run(restricted, store, with_margins=True)
+    policy = (policies or load_policy_book()).policy_for(query.dataset, items)
+    with control.connect() as connection:
+        seen, earlier = EARLIER.snapshot(connection, query.dataset)
+    # Deciding (rules, suppression, LP audit) is the costly part: done outside the
+    # audit lock, so releases are decided in parallel and only recorded one by one. The
+    # table to show is made outside it too: every writer (a request's token use as well)
+    # waits while the lock is held.
+    draft = _try_decide(query, result, policy, earlier)
+    release_id = str(uuid.uuid4())
+    shaped = _shape(release_id, query, draft, policy)
+    with writing(control) as connection:  # holds the audit lock: releases are serial
+        decided = _recheck(connection, query, result, policy, draft, seen)
+        if decided is not draft:
+            shaped = _shape(release_id, query, decided, policy)
+        outcome = _record_decision(
+            connection, query, release_id, decided, shaped, policy, project_id, person_id
+        )
     if isinstance(outcome, DisclosureRefused):
         raise outcome
     return outcome
@@ -155,10 +181,26 @@ def _recheck(
     return _try_decide(query, result, policy, earlier_cells(connection, query.dataset))
 
 
+_Shaped = tuple[ProtectedTable, tuple[tuple[str, FrozenBitMap], ...]]
+
+
+def _shape(
+    release_id: str, query: Query, decided: _Decision | DisclosureRefused, policy: OutputPolicy
+) -> _Shaped | None:
+    """The table to show and each released cell's pupils; None for a refusal."""
+    if isinstance(decided, DisclosureRefused):
+        return None
+    return released_table(
+        release_id, query, decided.layout, decided.protected, decided.flags.held, policy
+    )
+
+
 def _record_decision(
     connection: Connection,
     query: Query,
+    release_id: str,
     decided: _Decision | DisclosureRefused,
+    shaped: _Shaped | None,
     policy: OutputPolicy,
     project_id: int,
     person_id: int,
@@ -175,7 +217,6 @@ def _record_decision(
             items=tuple(sorted(query.items_used())),
         ),
     )
-    release_id = str(uuid.uuid4())
     base = _record_base(release_id, query, query_json, project_id, person_id)
     if isinstance(decided, DisclosureRefused):
         refusal = decided
@@ -183,9 +224,9 @@ def _record_decision(
         record(connection, ReleaseRefused(**envelope, query_id=query_id, reason=refusal.message))
         return refusal
     decision = decided
-    table, shown = released_table(
-        release_id, query, decision.layout, decision.protected, decision.flags.held, policy
-    )
+    if shaped is None:
+        raise InternalError("a release was decided but its table was not made")
+    table, shown = shaped
     status = RELEASED if table.status is ReleaseStatus.RELEASED else HELD
     _store(
         connection,

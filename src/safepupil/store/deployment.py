@@ -52,6 +52,7 @@ from safepupil.store.duckdb_connect import (
     load_store_key,
 )
 from safepupil.store.pupil_store import STORE_FORMAT, create_schema
+from safepupil.store.ready_connections import take_ready
 
 DEPLOYMENT_FORMAT = 1
 DEFAULT_DATABASE_URL = "sqlite:///control.db"  # a relative SQLite path is relative to HOME
@@ -152,13 +153,17 @@ def load_deployment(home: Path) -> Deployment:
 def open_store(
     deployment: Deployment, *, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A sealed connection to the deployment's encrypted store, closed on leaving."""
+    """A sealed connection to the deployment's encrypted store, closed on leaving.
+
+    Where this process keeps connections ready for the store (a server), one of them is
+    attached and sealed; otherwise a connection is prepared here."""
     paths = deployment.paths
     connection = connect_store(
         paths.store_database,
         load_store_key(paths.store_key),
         temp_folder=paths.store_temp,
         read_only=read_only,
+        prepared=take_ready(paths.store_temp),
     )
     try:
         yield connection

@@ -14,6 +14,7 @@ encrypted, and the configuration is locked so no statement can undo any of this.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -85,28 +86,60 @@ def connect_store(
     read_only: bool = False,
     create: bool = False,
     extension: Path | None = None,
+    prepared: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A sealed connection whose default database is the encrypted store.
 
     ``create`` allows making a new store file; otherwise a missing file is an error
-    (a mistyped --home must not quietly start an empty store).
+    (a mistyped --home must not quietly start an empty store). ``prepared``: a connection
+    from ``prepare_connection`` for the same temp folder, never used before (it is used
+    here and closed on failure); otherwise one is prepared here.
     """
     where = Location(file=str(database))
     if not create and not database.is_file():
+        if prepared is not None:
+            prepared.close()
         raise ConfigError(
             "no pupil store here",
             where=where,
             hint="create the deployment with `safepupil init --home DIR`, or give the right --home",
         )
-    connection = duckdb.connect(":memory:", config=_NO_NETWORK_CONFIG)
+    connection = prepared or prepare_connection(temp_folder, extension)
     try:
-        _prepare(connection, check_extension(extension), temp_folder)
         _attach(connection, database, key, read_only=read_only)
         _seal(connection)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def prepare_connection(
+    temp_folder: Path,
+    extension: Path | None = None,
+    *,
+    run: Callable[[Callable[[], None]], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the extension loaded and spill files encrypted: the
+    part of opening the store that needs neither the key nor the store file, and most of
+    its time. Not sealed yet: ``connect_store`` attaches the store, then seals it.
+
+    ``run`` runs the preparing step (loading the extension: about 80 ms of CPU checking
+    its signature) where the caller chooses, e.g. in a thread of lower priority; the
+    connection itself, and DuckDB's worker threads with it, are made in this thread.
+    """
+    connection = duckdb.connect(":memory:", config=_NO_NETWORK_CONFIG)
+    try:
+        chosen = check_extension(extension)
+        (run or _now)(lambda: _prepare(connection, chosen, temp_folder))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _now(step: Callable[[], None]) -> None:
+    step()
 
 
 def _prepare(connection: duckdb.DuckDBPyConnection, extension: Path, temp_folder: Path) -> None:

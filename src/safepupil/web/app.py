@@ -1,7 +1,8 @@
 """The app factory: one FastAPI app serving the JSON API and the pages.
 
 Configuration comes in as arguments (``safepupil serve`` reads it at the edge); the app
-holds one control-plane engine for its life and opens the pupil store per request.
+holds one control-plane engine for its life and opens the pupil store per request (from
+connections prepared in the background).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.responses import Response
 
 from safepupil import __version__
 from safepupil.store.deployment import Deployment
+from safepupil.store.ready_connections import keep_ready, stop_keeping
 from safepupil.web import routes
 from safepupil.web.context import ServiceContext
 from safepupil.web.errors import install_error_handlers
@@ -40,8 +42,14 @@ def create_app(deployment: Deployment, settings: WebSettings | None = None) -> F
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        service.control.dispose()
+        # Each request opens the store afresh; connections prepared in the background
+        # spare it loading the extension (store/ready_connections.py).
+        keep_ready(deployment.paths.store_temp)
+        try:
+            yield
+        finally:
+            stop_keeping(deployment.paths.store_temp)
+            service.control.dispose()
 
     app = FastAPI(
         title="safepupil",

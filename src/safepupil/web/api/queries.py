@@ -80,8 +80,13 @@ def run_query(
     principal: Annotated[Principal, Depends(GUARD)],
 ) -> JSONResponse:
     # Sync on purpose: the pipeline blocks, so FastAPI runs this in its thread pool.
+    service = service_of(request)
     table = run_protected_query(
-        service_of(request).deployment, body.to_query(), project_id, principal.person.id
+        service.deployment,
+        body.to_query(),
+        project_id,
+        principal.person.id,
+        control=service.control,  # the app's engine: pooled connections, cached statements
     )
     status = 202 if table.status is ReleaseStatus.HELD else 200
     return JSONResponse(protected_table_view(table), status_code=status)

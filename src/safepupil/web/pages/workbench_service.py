@@ -91,7 +91,7 @@ def submit(
     project = _member_project(engine, person_id, project_id)
     catalogue = load_catalogue()
     query = build_query(form, catalogue)
-    table = run_protected_query(deployment, query, project_id, person_id)
+    table = run_protected_query(deployment, query, project_id, person_id, control=engine)
     release = protected_table_view(table)
     symbols = load_policy_book().policy_for(query.dataset, query.items_used()).symbols
     release["query"] = to_dict(query)
