@@ -20,6 +20,7 @@ from safepupil.query.engines.code_bitmaps import (
     KEPT,
     CellsDisagree,
     CodeBitmapCache,
+    Level,
     Population,
     cell_bitmaps,
 )
@@ -121,12 +122,16 @@ def test_poisoned_bitmaps_are_made_again(
     key = (str(database[0]), SC, "sex")
     kept = KEPT.get(key)
     assert kept is not None
-    # every pupil swapped between the two codes: right sizes never, right ids never
-    codes = list(kept)
-    KEPT.put(
-        key,
-        {codes[0]: kept[codes[-1]], codes[-1]: kept[codes[0]], **{c: kept[c] for c in codes[1:-1]}},
-    )
+    # one pupil of each sex swapped: every count stays right, only the ids are wrong
+    girls, boys = kept.bitmaps["F"], kept.bitmaps["M"]
+    girl, boy = girls.min(), boys.min()
+    one = FrozenBitMap
+    stale = {
+        **kept.bitmaps,
+        "F": (girls - one([girl])) | one([boy]),
+        "M": (boys - one([boy])) | one([girl]),
+    }
+    KEPT.put(key, Level.of(stale))
     with caplog.at_level(logging.WARNING):
         _both_agree(query, on_file)
     assert "disagreed" not in caplog.text  # made again from the store, not given up on
@@ -158,11 +163,11 @@ def test_the_cache_keeps_to_its_capacity_in_bytes() -> None:
     size += pupils.get_statistics()["n_bytes_array_containers"]
     cache = CodeBitmapCache(capacity=2 * size + size // 2)  # room for two entries
     for name in ("a", "b", "c"):
-        cache.put(("db", "ds", name), {"x": pupils})
+        cache.put(("db", "ds", name), Level.of({"x": pupils}))
     assert cache.get(("db", "ds", "a")) is None  # the least recently used went
     assert cache.get(("db", "ds", "b")) is not None and cache.get(("db", "ds", "c")) is not None
-    cache.put(("db", "ds", "b"), {"x": pupils})  # put again: counted once
-    cache.put(("db", "other", "d"), {"x": pupils})
+    cache.put(("db", "ds", "b"), Level.of({"x": pupils}))  # put again: counted once
+    cache.put(("db", "other", "d"), Level.of({"x": pupils}))
     assert cache.get(("db", "ds", "c")) is None and cache.get(("db", "ds", "b")) is not None
     cache.forget("db", "ds")
     assert cache.get(("db", "ds", "b")) is None and cache.get(("db", "other", "d")) is not None

@@ -43,6 +43,19 @@ _EMPTY = FrozenBitMap()
 Key = tuple[str, str, str]  # database file, dataset, level
 
 
+@dataclass(frozen=True)
+class Level:
+    """One level's per-code bitmaps, with each code's pupil count and sum of pupil ids
+    when they were made (what the statement's cells are checked against)."""
+
+    bitmaps: CodeBitmaps
+    totals: Mapping[CellCode, tuple[int, int]]
+
+    @classmethod
+    def of(cls, bitmaps: CodeBitmaps) -> Level:
+        return cls(bitmaps, {code: (len(b), _id_sum(b)) for code, b in bitmaps.items()})
+
+
 class CellsDisagree(Exception):
     """The per-code bitmaps do not give the statement's cells (stale or a bug)."""
 
@@ -54,11 +67,11 @@ class CodeBitmapCache:
 
     def __init__(self, capacity: int = KEPT_BYTES) -> None:
         self._capacity = capacity
-        self._entries: OrderedDict[Key, tuple[CodeBitmaps, int]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[Level, int]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Key) -> CodeBitmaps | None:
+    def get(self, key: Key) -> Level | None:
         with self._lock:
             found = self._entries.get(key)
             if found is None:
@@ -66,11 +79,11 @@ class CodeBitmapCache:
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key: Key, bitmaps: CodeBitmaps) -> None:
-        size = sum(_bytes(pupils) for pupils in bitmaps.values())
+    def put(self, key: Key, level: Level) -> None:
+        size = sum(_bytes(pupils) for pupils in level.bitmaps.values())
         with self._lock:
             self._drop(key)
-            self._entries[key] = (bitmaps, size)
+            self._entries[key] = (level, size)
             self._held += size
             while self._held > self._capacity and len(self._entries) > 1:
                 self._drop(next(iter(self._entries)))
@@ -139,7 +152,7 @@ class CodeCells:
         if not present:
             return [self.everyone for _ in cells]
         per_level = [
-            _level_bitmaps(self._source, self._dataset, level, self._database, self._kept)
+            _level_bitmaps(self._source, self._dataset, level, self._database, self._kept).bitmaps
             for level in (family[i] for i in present)
             if level is not None
         ]
@@ -167,9 +180,10 @@ def cell_bitmaps(
         if fresh and database is not None:
             kept.forget(database, dataset.name)
         per_level = [_level_bitmaps(source, dataset, level, database, kept) for level in levels]
-        bitmaps = _intersections(per_level, cells, population)
-        if _agree(bitmaps, *checks):
-            everyone = _everyone(per_level, cells, population)
+        codes = [level.bitmaps for level in per_level]
+        bitmaps = _intersections(codes, cells, population)
+        if _agree(per_level, cells, bitmaps, checks, population):
+            everyone = _everyone(codes, cells, population)
             return CodeCells(bitmaps, everyone, source, dataset, database, kept, population)
         if database is None:
             break  # made afresh already: nothing was kept
@@ -220,7 +234,7 @@ def _level_bitmaps(
     level: str,
     database: str | None,
     kept: CodeBitmapCache,
-) -> CodeBitmaps:
+) -> Level:
     spec = dataset.dimension(level)
     if not isinstance(spec, DerivedDimension):
         return _kept_or_made(
@@ -229,7 +243,9 @@ def _level_bitmaps(
     items = _kept_or_made(
         database, dataset, spec.source, kept, lambda: _item_bitmaps(source, dataset, spec.source)
     )
-    return _kept_or_made(database, dataset, level, kept, lambda: _derived(spec, dataset, items))
+    return _kept_or_made(
+        database, dataset, level, kept, lambda: _derived(spec, dataset, items.bitmaps)
+    )
 
 
 def _kept_or_made(
@@ -238,14 +254,14 @@ def _kept_or_made(
     name: str,
     kept: CodeBitmapCache,
     make: Callable[[], CodeBitmaps],
-) -> CodeBitmaps:
+) -> Level:
     """An item's or derived level's bitmaps (catalogue names are unique per dataset)."""
     if database is None:
-        return make()
+        return Level.of(make())
     key = (database, dataset.name, name)
     found = kept.get(key)
     if found is None:
-        found = make()
+        found = Level.of(make())
         kept.put(key, found)
     return found
 
@@ -295,29 +311,30 @@ def _intersections(
     if not per_level:
         return []
     widest = max(range(len(per_level)), key=lambda i: len({c[i] for c in cells}))
-    order = [i for i in range(len(per_level)) if i != widest] + [widest]
-    levels = [per_level[i] for i in order]
-    prefixes: dict[tuple[CellCode, ...], FrozenBitMap] = {}
-
-    def of(codes: tuple[CellCode, ...]) -> FrozenBitMap:
-        found = prefixes.get(codes)
-        if found is None:
-            if len(codes) == 1:
-                found = population.restrict(levels[0].get(codes[0], _EMPTY))
-            else:
-                found = of(codes[:-1]) & levels[len(codes) - 1].get(codes[-1], _EMPTY)
-            prefixes[codes] = found
-        return found
-
-    last = len(levels) - 1
+    shared = [i for i in range(len(per_level)) if i != widest]
+    last = per_level[widest]
+    prefixes: dict[tuple[CellCode, ...], FrozenBitMap | None] = {}
     results = []
     for cell in cells:
-        codes = tuple(cell[i] for i in order)
-        if last == 0:
-            results.append(of(codes))
-        else:  # the last step is not kept: no cell shares it
-            results.append(of(codes[:-1]) & levels[last].get(codes[-1], _EMPTY))
+        key = tuple(cell[i] for i in shared)
+        if key not in prefixes:
+            prefixes[key] = _prefix([per_level[i] for i in shared], key, population)
+        prefix = prefixes[key]
+        pupils = last.get(cell[widest], _EMPTY)
+        results.append(population.restrict(pupils) if prefix is None else prefix & pupils)
     return results
+
+
+def _prefix(
+    levels: list[CodeBitmaps], codes: tuple[CellCode, ...], population: Population
+) -> FrozenBitMap | None:
+    """The pupils of the population holding ``codes`` at ``levels``; None for no level."""
+    if not levels:
+        return None
+    pupils = population.restrict(levels[0].get(codes[0], _EMPTY))
+    for level, code in zip(levels[1:], codes[1:], strict=True):
+        pupils = pupils & level.get(code, _EMPTY)
+    return pupils
 
 
 def _everyone(
@@ -333,14 +350,52 @@ def _everyone(
     return population.restrict(FrozenBitMap(everyone))
 
 
-def _agree(bitmaps: list[FrozenBitMap], counts: Sequence[int], sums: Sequence[int]) -> bool:
-    for pupils, count, id_sum in zip(bitmaps, counts, sums, strict=True):
-        if len(pupils) != count:
+def _agree(
+    per_level: list[Level],
+    cells: Sequence[tuple[CellCode, ...]],
+    bitmaps: list[FrozenBitMap],
+    checks: tuple[Sequence[int], Sequence[int]],
+    population: Population,
+) -> bool:
+    """Whether the bitmaps give the statement's cells: every cell's pupil count, and every
+    code's pupils by count and id sum (a cell is its codes' intersection, so right codes
+    make right cells). A filtered population is not what the codes were made over, so
+    there each cell's id sum is checked instead."""
+    counts, sums = checks
+    if any(len(pupils) != n for pupils, n in zip(bitmaps, counts, strict=True)):
+        return False
+    if population.only is not None:
+        return all(not n or _id_sum(p) == s for p, n, s in zip(bitmaps, counts, sums, strict=True))
+    return all(
+        _codes_agree(level, position, cells, counts, sums, population.excluded)
+        for position, level in enumerate(per_level)
+    )
+
+
+def _codes_agree(
+    level: Level,
+    position: int,
+    cells: Sequence[tuple[CellCode, ...]],
+    counts: Sequence[int],
+    sums: Sequence[int],
+    excluded: FrozenBitMap,
+) -> bool:
+    """Each code of ``level`` holds the pupils (count and id sum) the cells with that
+    code hold, less the excluded pupils."""
+    seen: dict[CellCode, tuple[int, int]] = {}
+    for cell, n, s in zip(cells, counts, sums, strict=True):
+        held = seen.get(cell[position], (0, 0))
+        seen[cell[position]] = (held[0] + n, held[1] + s)
+    for code, (n, s) in level.totals.items():
+        if excluded:
+            gone = level.bitmaps[code] & excluded
+            n, s = n - len(gone), s - _id_sum(gone)
+        if seen.pop(code, (0, 0)) != (n, s):
             return False
-        if count and _id_sum(pupils) != id_sum:
-            return False
-    return True
+    return not seen  # a code in the cells that no kept bitmap holds
 
 
 def _id_sum(pupils: FrozenBitMap) -> int:
+    if not pupils:
+        return 0
     return int(np.frombuffer(pupils.to_array(), dtype=np.uint32).sum(dtype=np.int64))
