@@ -40,7 +40,7 @@ async def queue(
     data = await run_in_threadpool(checker_page, service_of(request).control)
     if reviewed and outcome in OUTCOMES:
         data["done"] = {"release_id": reviewed[:RELEASE_ID_LENGTH], "status": outcome}
-    return page(request, "checker.html", data)
+    return page(request, "checker.html", data, twin="/checker.json")
 
 
 @router.post("/checker/releases/{release_id}/review")

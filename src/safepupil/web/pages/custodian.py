@@ -54,7 +54,7 @@ async def overview(request: Request, principal: Deciding, done: str = "", id: in
     data = await run_in_threadpool(custodian_page, control, principal.person)
     if done in DONE and id > 0:
         data["done"] = DONE[done].format(id=id)
-    return page(request, "custodian.html", data)
+    return page(request, "custodian.html", data, twin="/custodian.json")
 
 
 @router.post("/custodian/projects/{project_id}/approve")

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from safepupil.transparency.notices import Version, notice_facts, render_html, render_pdf
 from safepupil.web.context import service_of
 from safepupil.web.guards import public
-from safepupil.web.templating import page
+from safepupil.web.templating import JSON_SUFFIX, page
 
 router = APIRouter(dependencies=[Depends(public)], include_in_schema=False)
 
@@ -69,17 +69,14 @@ async def notice(request: Request, la_code: str) -> Response:
 
 async def _page(request: Request, la_code: str, version: Version) -> Response:
     facts = await run_in_threadpool(notice_facts, service_of(request).control, la_code)
-    data: dict[str, Any] = {
-        **facts.to_dict(),
-        "version": version,
-        "links": notice_links(facts.la_code),
-    }
+    links = notice_links(facts.la_code)
+    data: dict[str, Any] = {**facts.to_dict(), "version": version, "links": links}
     if not request.url.path.endswith(".json"):
         match = _MAIN.search(render_html(facts, version))
         # The body comes from the package's own autoescaped templates: safe to insert.
         data["notice_body"] = Markup(match.group("body") if match else "")  # noqa: S704
         data["title"] = TITLES[version]
-    return page(request, "notice.html", data)
+    return page(request, "notice.html", data, twin=links[version] + JSON_SUFFIX)
 
 
 def _version(request: Request) -> Version:

@@ -37,13 +37,14 @@ from safepupil.web.context import service_of
 from safepupil.web.cookies import set_private_cookie
 from safepupil.web.guards import public
 from safepupil.web.pages.notices_page import notice_links
-from safepupil.web.templating import page, render
+from safepupil.web.templating import JSON_SUFFIX, page, render
 
 router = APIRouter(dependencies=[Depends(public)], include_in_schema=False)
 
 PORTAL_COOKIE = "safepupil_portal"
 FORM_COOKIE = "safepupil_portal_form"  # the double-submit token of the code form
 HOME = "/my-data"
+HOME_TWIN = HOME + JSON_SUFFIX  # the portal's one GET twin, with or without a session
 CSRF_REFUSED = PermissionDenied(
     "the form's security token is missing or out of date",
     hint="go back to /my-data, reload the page and send the form again",
@@ -63,7 +64,8 @@ async def my_data(request: Request, sent: int | None = None) -> Response:
     if session is None:
         return _code_form(request, ended=bool(request.cookies.get(PORTAL_COOKIE)))
     view = await _view(request, session)
-    return page(request, "portal.html", _portal_data(request, session, view, sent=sent))
+    data = _portal_data(request, session, view, sent=sent)
+    return page(request, "portal.html", data, twin=HOME_TWIN)
 
 
 @router.post("/my-data")
@@ -212,7 +214,9 @@ def _code_form(
     if request.url.path.endswith(".json"):
         return page(request, "portal_code.html", data)
     data |= {"form_token": form_token, "refusal": refusal, "ended": ended}
-    response = render(request, "portal_code.html", data, status=status)
+    # Shown for GET /my-data and for a refused POST of a code; the latter links nowhere
+    # (templating.json_twin drops a POST answer's twin).
+    response = render(request, "portal_code.html", data, status=status, twin=HOME_TWIN)
     set_private_cookie(request, response, FORM_COOKIE, form_token, max_age=3600, samesite="strict")
     if ended:
         response.delete_cookie(PORTAL_COOKIE, path="/")

@@ -43,7 +43,7 @@ async def register(request: Request) -> Response:
     data: dict[str, Any] = built.to_dict()
     if not request.url.path.endswith(".json"):
         data = {**data, "downloads": DOWNLOADS, "legal_bases": LEGAL_BASIS_WORDS}
-    return page(request, "register.html", data)
+    return page(request, "register.html", data, twin="/register.json")
 
 
 @router.get("/register/projects.csv")

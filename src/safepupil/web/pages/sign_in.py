@@ -48,7 +48,7 @@ def home(request: Request) -> Response:
             {"title": "See how your data were used", "href": "/my-data"},
         ],
     }
-    return page(request, "home.html", data)
+    return page(request, "home.html", data, twin="/index.json")
 
 
 @router.get("/sign-in")

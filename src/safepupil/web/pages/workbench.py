@@ -36,7 +36,7 @@ PageNumber = Annotated[int, Query(alias="page", ge=1, le=2**31 // work.RELEASES_
 async def workbench(request: Request, principal: Researcher) -> Response:
     control = service_of(request).control
     data = await run_in_threadpool(work.my_projects, control, principal.person.id)
-    return page(request, "workbench.html", data)
+    return page(request, "workbench.html", data, twin="/workbench.json")
 
 
 @router.get("/workbench/projects/{project_id}")
@@ -44,7 +44,8 @@ async def workbench(request: Request, principal: Researcher) -> Response:
 async def project(request: Request, project_id: ProjectId, principal: Researcher) -> Response:
     control = service_of(request).control
     data = await run_in_threadpool(work.project_page, control, principal.person.id, project_id)
-    return page(request, "workbench_project.html", data)
+    twin = f"/workbench/projects/{project_id}{JSON_SUFFIX}"
+    return page(request, "workbench_project.html", data, twin=twin)
 
 
 @router.post("/workbench/projects/{project_id}/try")
@@ -78,7 +79,7 @@ async def releases(
     """My releases: the person's own releases under their projects, newest first."""
     control = service_of(request).control
     data = await run_in_threadpool(work.my_releases, control, principal.person.id, page_number)
-    return page(request, "workbench_releases.html", data)
+    return page(request, "workbench_releases.html", data, twin="/workbench/releases.json")
 
 
 @router.get("/workbench/releases/{release_id}")
@@ -88,7 +89,9 @@ async def release(request: Request, release_id: ReleaseId, principal: Researcher
     wanted = release_id.removesuffix(JSON_SUFFIX)
     control = service_of(request).control
     data = await run_in_threadpool(work.my_release, control, principal.person.id, wanted)
-    return page(request, "workbench_release.html", data)
+    # ``wanted`` is the id of a release just found, so it is safe in a path.
+    twin = f"/workbench/releases/{wanted}{JSON_SUFFIX}"
+    return page(request, "workbench_release.html", data, twin=twin)
 
 
 async def _form(request: Request) -> ComposeForm:
