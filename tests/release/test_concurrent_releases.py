@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from safepupil.audit.log import writing
 from safepupil.disclosure.output_policy import load_policy_book
@@ -14,7 +15,7 @@ from safepupil.query.builder import dataset, item
 from safepupil.query.engines import DuckDBEngine
 from safepupil.query.restriction import RestrictionContext, restrict
 from safepupil.release import pipeline
-from safepupil.release.records import earlier_cells, released_ids
+from safepupil.release.earlier import EarlierCells
 from safepupil.store.deployment import open_store
 from tests.release.conftest import SCHOOL, Setting
 
@@ -32,8 +33,7 @@ def test_a_release_made_while_deciding_is_checked_before_recording(setting: Sett
     control = setting.deployment.control_engine()
     # The second release is decided before the first is made...
     with control.connect() as connection:
-        seen = released_ids(connection, SCHOOL)
-        earlier = earlier_cells(connection, SCHOOL)
+        seen, earlier = EarlierCells().snapshot(connection, SCHOOL)
     with open_store(setting.deployment, read_only=True) as store:
         result = DuckDBEngine().run(
             restrict(second, RestrictionContext(allowed_items=None)), store, with_margins=True
@@ -43,12 +43,21 @@ def test_a_release_made_while_deciding_is_checked_before_recording(setting: Sett
     assert not any("differencing" in reason for reason in draft.flags.forced.values())
     # ...and the first is recorded in between.
     pipeline.run_protected_query(setting.deployment, first, setting.project_id, setting.person_id)
+    statements: list[str] = []
+
+    def keep(*args: object) -> None:
+        statements.append(str(args[2]))
+
     with writing(control) as connection:
         decided = pipeline._recheck(connection, second, result, policy, draft, seen)
-        unchanged = pipeline._recheck(
-            connection, second, result, policy, draft, released_ids(connection, SCHOOL)
-        )
+        latest, _ = EarlierCells().snapshot(connection, SCHOOL)
+        sa.event.listen(control, "before_cursor_execute", keep)
+        unchanged = pipeline._recheck(connection, second, result, policy, draft, latest)
+        sa.event.remove(control, "before_cursor_execute", keep)
     control.dispose()
+    assert latest > seen
+    # Inside the lock only releases numbered above the snapshot's are read: one statement.
+    assert len(statements) == 1 and "releases.released_seq > " in statements[0]
     assert isinstance(decided, pipeline._Decision) and decided is not draft
     assert any("differencing" in reason for reason in decided.flags.forced.values())
     assert unchanged is draft  # nothing made since: the draft stands as it is

@@ -15,7 +15,10 @@ from safepupil.cli.main import app
 from safepupil.errors import PermissionDenied, UserError
 from safepupil.governance import service
 from safepupil.governance.roles import Role
-from safepupil.release.records import HELD, load_release
+from safepupil.governance.tables import table_of
+from safepupil.query.builder import dataset
+from safepupil.release import run_protected_query
+from safepupil.release.records import HELD, ReleaseRow, load_release
 from safepupil.release.result import ReleaseStatus
 from safepupil.release.review import (
     ReviewDecision,
@@ -213,3 +216,43 @@ def test_the_cli_lists_approves_rejects_and_shows(setting: Setting, checkers: Ch
     engine.dispose()
     mine = run("show", released, "--as", requester)
     assert "released" in mine and "checksum" in mine
+
+
+def test_releases_are_numbered_in_the_order_they_are_released(
+    setting: Setting, checkers: Checkers
+) -> None:
+    """A held release has no number; approved later, it takes the next one then, after
+    the releases made while it waited; refused ones never get one."""
+    held = held_release(setting)
+    rejected = held_release(setting)
+
+    def release_now(*by: str) -> str:
+        query = dataset(SCHOOL).by(*by).count().build()
+        table = run_protected_query(
+            setting.deployment, query, setting.project_id, setting.person_id
+        )
+        assert table.status is ReleaseStatus.RELEASED
+        return table.release_id
+
+    before = release_now("year_group")
+    review_release(setting.deployment, held, checkers.first, APPROVE)
+    review_release(setting.deployment, rejected, checkers.first, REJECT, "too fine")
+    review_release(setting.deployment, held, checkers.second, APPROVE)
+    after = release_now("sex", "fsm")
+    releases = table_of(ReleaseRow)
+    engine = setting.deployment.control_engine()
+    with engine.connect() as connection:
+        found = dict(
+            connection.execute(
+                sa.select(releases.c.id, releases.c.released_seq).where(
+                    releases.c.dataset == SCHOOL
+                )
+            ).all()
+        )
+    engine.dispose()
+    numbers = [found[before], found[held], found[after]]
+    assert numbers == list(range(numbers[0], numbers[0] + 3))
+    assert found[rejected] is None
+    assert numbers[-1] == max(n for n in found.values() if n is not None)
+    numbered = sorted(n for n in found.values() if n is not None)
+    assert numbered == list(range(1, len(numbered) + 1))  # no gaps, no repeats

@@ -35,14 +35,7 @@ from safepupil.query.wire import to_json
 from safepupil.release.earlier import EARLIER
 from safepupil.release.layout import Layout, layout_of, require_dimensions
 from safepupil.release.protect import protect_counts
-from safepupil.release.records import (
-    HELD,
-    REFUSED,
-    RELEASED,
-    ReleaseRecord,
-    earlier_cells,
-    released_ids,
-)
+from safepupil.release.records import HELD, REFUSED, RELEASED, ReleaseRecord, earlier_cells
 from safepupil.release.records import store_release as _store
 from safepupil.release.result import ProtectedTable, ReleaseStatus
 from safepupil.release.rules import Flags, flag_cells
@@ -165,15 +158,18 @@ def _recheck(
     result: QueryResult,
     policy: OutputPolicy,
     draft: _Decision | DisclosureRefused,
-    seen: frozenset[str],
+    seen: int,
 ) -> _Decision | DisclosureRefused:
-    """The draft stands unless a release made while it was decided gives one of its cells
-    a differencing reason it did not have; then decide again, inside the lock. (A refusal
-    stands: more hidden cells cannot make a table protectable.)"""
-    made_since = released_ids(connection, query.dataset) - seen
-    if not made_since or isinstance(draft, DisclosureRefused):
+    """The draft stands unless a release made while it was decided (numbered above
+    ``seen``, the highest number its snapshot held) gives one of its cells a differencing
+    reason it did not have; then decide again, inside the lock. (A refusal stands: more
+    hidden cells cannot make a table protectable.) A release made since with no cells
+    gives no reason, so only the cells of those releases need reading."""
+    if isinstance(draft, DisclosureRefused):
         return draft
-    fresh = earlier_cells(connection, query.dataset, made_since)
+    fresh = earlier_cells(connection, query.dataset, after=seen)
+    if not len(fresh):
+        return draft
     flags = flag_cells(query, draft.layout, policy, fresh)
     forced_before = draft.flags.forced.items()
     if flags.forced.items() <= forced_before and set(flags.held) <= set(draft.flags.held):

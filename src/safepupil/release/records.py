@@ -1,10 +1,19 @@
 """Releases in the control plane: the decision, its audit proof, and the contributors of
-every released cell (revision 0003; the index on the requester, 0009).
+every released cell (revision 0003; the index on the requester, 0009; the release
+sequence, 0010).
 
 A release and its audit events are written in one transaction (``store_release``), so a
 release is recorded, with ``release_made`` in the audit log, before anyone sees it.
 Nothing here is updated or deleted: the contributor bitmaps are what the differencing
 check (and, later, "who used my data") reads.
+
+Each release of a dataset is numbered when it becomes released (at once, or when a held
+one is approved): 1, 2, 3, ... per dataset, in the order they became released. The number
+is taken as the dataset's highest plus one under the audit chain's lock, which every
+release holds until it commits, so numbers are unique, have no gaps and become visible
+in order: a reader that has seen number N has seen every number below it, and reads of
+"what was released since" need only the numbers above N (``released_since``) rather
+than every release's id.
 """
 
 from __future__ import annotations
@@ -16,19 +25,34 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pyroaring import FrozenBitMap
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
+from safepupil.audit.log import lock_chain
 from safepupil.controlplane.schema import Base
 from safepupil.disclosure.differencing import DifferencingIndex, EarlierCell
 
 RELEASE_ID_LENGTH = 36  # a UUID as text
 RELEASED, HELD, REFUSED = "released", "held", "refused"
+RELEASED_SEQ_INDEX = "ix_releases_dataset_released_seq"
 
 
 class ReleaseRow(Base):
     __tablename__ = "releases"
+    # Unique: two releases can never share a number. It also answers both questions asked
+    # of the numbers, the dataset's highest and the releases above N, without reading the
+    # dataset's other releases (revision 0010).
+    __table_args__ = (Index(RELEASED_SEQ_INDEX, "dataset", "released_seq", unique=True),)
 
     id: Mapped[str] = mapped_column(String(RELEASE_ID_LENGTH), primary_key=True)
     project_id: Mapped[int] = mapped_column(Integer, ForeignKey("projects.id"))
@@ -44,6 +68,9 @@ class ReleaseRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[str] = mapped_column(Text)  # JSON list of plain-words reasons
     audit_proof: Mapped[str | None] = mapped_column(Text)  # JSON; holds exact intervals
+    # The release's number within its dataset, given when it becomes released; None while
+    # held and for a refused release (revision 0010).
+    released_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReleasedCellRow(Base):
@@ -78,7 +105,9 @@ class ReleaseRecord:
 
 
 def store_release(connection: Connection, record: ReleaseRecord) -> None:
-    """Insert the release and its cells in the caller's transaction."""
+    """Insert the release and its cells in the caller's transaction; a release released
+    at once is numbered (``next_released_seq``)."""
+    seq = next_released_seq(connection, record.dataset) if record.status == RELEASED else None
     connection.execute(
         sa.insert(ReleaseRow).values(
             id=record.id,
@@ -94,6 +123,7 @@ def store_release(connection: Connection, record: ReleaseRecord) -> None:
             status=record.status,
             reasons=json.dumps(list(record.reasons)),
             audit_proof=None if record.audit_proof is None else json.dumps(record.audit_proof),
+            released_seq=seq,
         )
     )
     rows = [
@@ -109,34 +139,59 @@ def store_release(connection: Connection, record: ReleaseRecord) -> None:
         connection.execute(sa.insert(ReleasedCellRow), rows)
 
 
-def released_ids(connection: Connection, dataset: str) -> frozenset[str]:
-    """The ids of every release of ``dataset`` made so far (cheap: no bitmaps)."""
-    statement = sa.select(ReleaseRow.id).where(
-        ReleaseRow.dataset == dataset, ReleaseRow.status == RELEASED
+def next_released_seq(connection: Connection, dataset: str) -> int:
+    """The number for a release of ``dataset`` becoming released in the caller's
+    transaction. Every release is recorded inside ``audit.log.writing``, which already
+    holds the chain's lock; it is taken again here (one statement) so that no caller can
+    number a release outside it: two numbering at once could otherwise take the same
+    number, or commit out of order and leave a reader believing a lower number absent
+    forever."""
+    lock_chain(connection)
+    highest = connection.execute(
+        sa.select(sa.func.max(ReleaseRow.released_seq)).where(ReleaseRow.dataset == dataset)
+    ).scalar_one()
+    return 1 if highest is None else int(highest) + 1
+
+
+def released_since(connection: Connection, dataset: str, seq: int) -> list[tuple[int, str]]:
+    """(number, id) of the releases of ``dataset`` numbered ``seq`` or above, in order:
+    the release numbered ``seq`` (to check it is still the one read before) and every
+    one made since. Cheap: no bitmaps, and only those rows of the index."""
+    statement = (
+        sa.select(ReleaseRow.released_seq, ReleaseRow.id)
+        .where(ReleaseRow.dataset == dataset, ReleaseRow.released_seq >= seq)
+        .order_by(ReleaseRow.released_seq)
     )
-    return frozenset(connection.execute(statement).scalars())
+    rows = connection.execute(statement).all()
+    # The WHERE already leaves unnumbered releases out; the check is for the type checker.
+    return [(number, release_id) for number, release_id in rows if number is not None]
 
 
 def earlier_cells(
-    connection: Connection, dataset: str, releases: frozenset[str] | None = None
+    connection: Connection, dataset: str, *, after: int = 0, upto: int | None = None
 ) -> DifferencingIndex:
     """Every cell released before from ``dataset``, by any project; or only the cells of
-    ``releases`` (those made while a new release was being decided)."""
-    return DifferencingIndex(earlier_cell_list(connection, dataset, releases))
+    the releases numbered above ``after`` (and up to ``upto``): those made since a
+    reader last looked."""
+    return DifferencingIndex(earlier_cell_list(connection, dataset, after=after, upto=upto))
 
 
 def earlier_cell_list(
-    connection: Connection, dataset: str, releases: frozenset[str] | None = None
+    connection: Connection, dataset: str, *, after: int = 0, upto: int | None = None
 ) -> list[EarlierCell]:
     statement = (
         sa.select(
             ReleasedCellRow.release_id, ReleasedCellRow.cell_key, ReleasedCellRow.contributors
         )
         .join(ReleaseRow, ReleaseRow.id == ReleasedCellRow.release_id)
-        .where(ReleaseRow.dataset == dataset, ReleaseRow.status == RELEASED)
+        .where(
+            ReleaseRow.dataset == dataset,
+            ReleaseRow.status == RELEASED,
+            ReleaseRow.released_seq > after,
+        )
     )
-    if releases is not None:
-        statement = statement.where(ReleaseRow.id.in_(sorted(releases)))
+    if upto is not None:
+        statement = statement.where(ReleaseRow.released_seq <= upto)
     return [
         EarlierCell(release_id, key, FrozenBitMap.deserialize(blob))
         for release_id, key, blob in connection.execute(statement)

@@ -56,6 +56,7 @@ from safepupil.release.records import (
     ReleaseRow,
     earlier_cells,
     load_release,
+    next_released_seq,
 )
 from safepupil.release.result import ProtectedTable
 from safepupil.release.shaping import released_table
@@ -378,6 +379,9 @@ def _release_reviewed(
         connection,
         release.id,
         status=RELEASED,
+        # Numbered now, not when it was held: readers look for releases made since
+        # their last look, and for them this release is made now.
+        released_seq=next_released_seq(connection, release.dataset),
         pupils=table.pupils,
         cells_released=decision.protected.released_count,
         cells_suppressed=decision.protected.suppressed_count,
