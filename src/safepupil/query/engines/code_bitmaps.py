@@ -8,10 +8,13 @@ bitmaps depend on the dataset, not on the query, so each process keeps them, and
 then costs its aggregate plus a few thousand bitmap intersections.
 
 The kept bitmaps are never trusted: the statement also returns each cell's pupil count
-and the sum of its pupil ids, and every cell's bitmap must match both. A store changed
-since the bitmaps were made (an intake, a correction, an item reaching its retention
-date) fails the check; the bitmaps are then made again from the store and checked once
-more. If they still disagree, the caller falls back to listing the ids.
+and the sum of its pupil ids. Every cell's bitmap must hold its count of pupils, and
+every code's bitmap must hold the pupils of the cells with that code, by count and id
+sum (kept with the bitmap when it was made); a cell is its codes' intersection, so right
+codes make right cells. A filtered query's cells are checked one by one instead. A store
+changed since the bitmaps were made (an intake, a correction, an item reaching its
+retention date) fails the check; the bitmaps are then made again from the store and
+checked once more. If they still disagree, the caller falls back to listing the ids.
 """
 
 # ruff: noqa: S608 - identifiers come from the catalogue through quoted(); values are parameters
@@ -170,8 +173,8 @@ def cell_bitmaps(
     kept: CodeBitmapCache = KEPT,
 ) -> CodeCells:
     """Each cell's contributors (cells are codes of ``levels``), checked against the
-    statement's ``checks`` (pupil count and pupil id sum per cell), and every pupil in
-    any of them.
+    statement's ``checks`` (pupil count and pupil id sum per cell, see ``_agree``), and
+    every pupil in any of them.
 
     Raises CellsDisagree when even bitmaps made afresh give other cells.
     """
