@@ -22,6 +22,7 @@ from safepupil.query.engines.code_bitmaps import (
     CodeBitmapCache,
     Level,
     Population,
+    TokenIds,
     cell_bitmaps,
 )
 from safepupil.query.engines.duckdb_engine import DuckDBEngine, explain
@@ -171,3 +172,17 @@ def test_the_cache_keeps_to_its_capacity_in_bytes() -> None:
     assert cache.get(("db", "ds", "c")) is None and cache.get(("db", "ds", "b")) is not None
     cache.forget("db", "ds")
     assert cache.get(("db", "ds", "b")) is None and cache.get(("db", "other", "d")) is not None
+
+
+def test_excluded_tokens_are_looked_up_once_and_missing_ones_again(
+    on_file: duckdb.DuckDBPyConnection, catalogue: Catalogue
+) -> None:
+    spec, ids = catalogue.dataset(SC), TokenIds()
+    token, pupil = SCHOOL_ROWS[0]["pupil_token"], SCHOOL_ROWS[0]["pupil_id"]
+    assert ids.of(on_file, spec, frozenset({token, "later"})) == FrozenBitMap([pupil])
+    # a second lookup of the same token would now find nothing: the kept id is used
+    on_file.execute(f"UPDATE {SC} SET pupil_token = 'renamed' WHERE pupil_id = {pupil}")
+    # a token not found before is looked up again (it may have been loaded since)
+    on_file.execute(f"UPDATE {SC} SET pupil_token = 'later' WHERE pupil_id = {pupil + 1}")
+    found = ids.of(on_file, spec, frozenset({token, "later"}))
+    assert found == FrozenBitMap([pupil, pupil + 1])

@@ -202,7 +202,7 @@ def population(
     """The query's population; ``filtered`` is a statement listing the filtered pupils'
     ids (the excluded ones already left out), None for an unfiltered query."""
     if filtered is None:
-        return Population(None, _excluded_ids(source, dataset, excluded_tokens))
+        return Population(None, KEPT_IDS.of(source, dataset, excluded_tokens))
     ids = source.execute(*filtered).fetchnumpy()["pupil_id"]
     if np.ma.is_masked(ids):  # TRY_CAST to 32 bits gave null: an id out of range
         raise InternalError("a pupil_id is outside 0..2**32-1")
@@ -218,17 +218,47 @@ def _database_key(source: duckdb.DuckDBPyConnection) -> str | None:
     return str(row[0]) if row and row[0] else None
 
 
-def _excluded_ids(
+class TokenIds:
+    """The pupil ids of excluded pupils' tokens, kept per database file. A token's id
+    never changes once given, and looking tokens up costs a scan of the dataset (more
+    than the query's aggregate at 8M pupils), so each token is looked up once per
+    process; a token not found is looked up again next time (it may have been loaded)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def of(
+        self, source: duckdb.DuckDBPyConnection, dataset: Dataset, tokens: frozenset[str]
+    ) -> FrozenBitMap:
+        if not tokens:
+            return _EMPTY
+        database = _database_key(source)
+        with self._lock:
+            known = dict(self._found.get(database or "", {})) if database else {}
+        missing = tokens - known.keys()
+        if missing:
+            found = _looked_up(source, dataset, missing)
+            known.update(found)
+            if database is not None:
+                with self._lock:
+                    self._found.setdefault(database, {}).update(found)
+        return FrozenBitMap(known[token] for token in tokens if token in known)
+
+
+KEPT_IDS = TokenIds()
+
+
+def _looked_up(
     source: duckdb.DuckDBPyConnection, dataset: Dataset, tokens: frozenset[str]
-) -> FrozenBitMap:
-    if not tokens:
-        return _EMPTY
+) -> dict[str, int]:
     rows = source.execute(
-        f"SELECT DISTINCT TRY_CAST({quoted(PUPIL_ID)} AS UINTEGER) FROM {quoted(dataset.name)} "
+        f"SELECT DISTINCT {quoted(PUPIL_TOKEN)}, TRY_CAST({quoted(PUPIL_ID)} AS UINTEGER) "
+        f"FROM {quoted(dataset.name)} "
         f"WHERE {quoted(PUPIL_TOKEN)} IN (SELECT unnest($tokens::VARCHAR[]))",
         {"tokens": sorted(tokens)},
     ).fetchall()
-    return FrozenBitMap(int(r[0]) for r in rows if r[0] is not None)
+    return {str(token): int(pupil) for token, pupil in rows if pupil is not None}
 
 
 def _level_bitmaps(
