@@ -4,7 +4,6 @@ researchers with an approved project) and a pupil known to be in the store."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,20 +13,13 @@ import pytest
 from safepupil.demo.flow import run_demo
 from safepupil.governance import service
 from safepupil.governance.people import Person
-from safepupil.governance.projects import (
-    LegalBasis,
-    OrganisationType,
-    ProjectApplication,
-    resolve_items,
-)
 from safepupil.governance.roles import Role
-from safepupil.store.catalogue import load_catalogue
 from safepupil.store.deployment import Deployment, load_deployment, open_store
 from safepupil.synth.spec import SynthSpec
-from tests.governance.support import TODAY, Cast, add_cast
+from tests.governance.support import Cast, add_cast
+from tests.release.conftest import approved
 
 AP = "ap_census_2018"
-ITEMS = (f"{AP}.la", f"{AP}.sex", f"{AP}.sen_provision", f"{AP}.placement_reason")
 _BUILT: dict[str, Path] = {}
 
 
@@ -68,11 +60,9 @@ def rights_setting(factory: pytest.TempPathFactory, name: str) -> Rights:
     other = "202" if pupil.la != "202" else "201"
     la_staff = _submitter(engine, "la.staff", pupil.la)
     other_staff = _submitter(engine, "other.la", other)
-    project = service.apply_for_project(engine, _application(), cast.applicant.id, [])
-    for approver in (cast.approver_1, cast.approver_2):
-        service.approve_project(engine, project.id, approver.id)
     engine.dispose()
-    return Rights(deployment, cast, la_staff, other_staff, project.id, pupil)
+    project_id = approved(deployment, cast.applicant.id, (cast.approver_1.id, cast.approver_2.id))
+    return Rights(deployment, cast, la_staff, other_staff, project_id, pupil)
 
 
 def _submitter(engine: object, name: str, la: str) -> Person:
@@ -83,20 +73,6 @@ def _submitter(engine: object, name: str, la: str) -> Person:
         roles=[Role.LA_SUBMITTER],
         organisation=f"LA {la}",
         la_code=la,
-    )
-
-
-def _application() -> ProjectApplication:
-    return ProjectApplication(
-        title="Placements by sex",
-        purpose="Describe AP placements by sex.",
-        public_benefit="Better placement decisions by local authorities.",
-        legal_basis=LegalBasis.PUBLIC_TASK,
-        organisation="University of Somewhere",
-        organisation_type=OrganisationType.ACADEMIC,
-        items=resolve_items(load_catalogue(), [], ITEMS),
-        start=TODAY,
-        end=TODAY + dt.timedelta(days=180),
     )
 
 
