@@ -1,8 +1,9 @@
 """Benchmark: disclosure control of count tables as they grow.
 
-Prints, per table: cells published, primary and secondary suppressions, the median
-wall time of protect_linked_counts (primary + secondary + audit) over a few repeats,
-and two ratios:
+Prints, per table: cells published, primary and secondary suppressions, the share of
+audited intervals that are exact at both ends (the rest are certified, audit.py), the
+median wall time of protect_linked_counts (primary + secondary + audit) over a few
+repeats, and two ratios:
   * against primary-only suppression (building the model and applying the rules),
   * against one cold LP of the table's size (the attacker's first programme).
 
@@ -185,7 +186,7 @@ def main() -> None:
     if args.case is None:
         growth(growth_cases(args.growth), args.repeats)
     chosen = [national_case()] if args.case == "national" else cases(args.regions)
-    columns = ("cells", "prim", "sec", "median s", "x primary", "x one LP")
+    columns = ("cells", "prim", "sec", "exact", "median s", "x primary", "x one LP")
     print(f"{'table':44} " + " ".join(f"{c:>9}" for c in columns))
     for case in [*chosen, *([school_census_case()] if args.large else [])]:
         repeats = args.repeats if len(case.counts) < 5000 else 1
@@ -198,9 +199,11 @@ def main() -> None:
         full = statistics.median(times)
         base = median_seconds(lambda c=case: primary_only(c), max(3, repeats))  # type: ignore[misc]
         lp = median_seconds(lambda c=case: one_lp(c), max(3, repeats))  # type: ignore[misc]
+        intervals = release.audit.intervals
+        exact = sum(i.exact for i in intervals) / max(1, len(intervals))
         print(
             f"{case.name:44} {len({c.identity for c in release.cells}):>9} "
-            f"{release.primary_count:>9} {release.secondary_count:>9} {full:>9.2f} "
+            f"{release.primary_count:>9} {release.secondary_count:>9} {exact:>9.0%} {full:>9.2f} "
             f"{full / base:>9.1f} {full / lp:>9.1f}",
             flush=True,
         )

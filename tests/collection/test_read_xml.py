@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -122,18 +121,15 @@ def test_hostile_xml_is_refused_quickly(
 ) -> None:
     path = write_return(content)
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(InputFileError) as raised:
         read_return(path)
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert expected in raised.value.message
     assert raised.value.where is not None
     assert raised.value.where.file == str(path)
     assert raised.value.where.position == "line 2, column 1"
-    assert elapsed < 1.0
-    assert peak < 5_000_000
+    assert peak < 5_000_000  # refused before any entity is expanded
 
 
 def _error(path: Path) -> InputFileError:

@@ -152,7 +152,7 @@ def test_a_pattern_the_audit_rejects_is_never_released(monkeypatch: pytest.Monke
 
     from safepupil.disclosure import frequency
 
-    def no_complements(model, primary, public, width):  # type: ignore[no-untyped-def]
+    def no_complements(model, primary, public, width, **_):  # type: ignore[no-untyped-def]
         return np.zeros_like(primary)
 
     monkeypatch.setattr(frequency, "choose_complements", no_complements)

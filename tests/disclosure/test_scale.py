@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pytest
@@ -30,12 +29,9 @@ def test_a_hierarchical_3d_table_is_protected() -> None:
     reason = Dimension("reason", ("PEX", "MHN", "PRG", "YOF", "OTH"))
     dims = [la, sen, reason]
     counts = skewed_counts(dims, 2500, seed=7)
-    start = time.perf_counter()
     release = protect_linked_counts(counts, dims, [("la", "sen", "reason")], FrequencyPolicy())
-    elapsed = time.perf_counter() - start
     assert release.audit.protected
     assert release.primary_count > 30
-    assert elapsed < 30  # typically a few seconds on two cores
     everything = brute_intervals(counts, dims, release)
     for (_table, key), (lo, hi) in everything.items():
         assert hi - lo >= 10 - 1e-6, key

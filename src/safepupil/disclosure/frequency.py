@@ -27,6 +27,7 @@ from safepupil.disclosure.release import (
 )
 from safepupil.disclosure.secondary import Unprotectable, choose_complements
 from safepupil.disclosure.tables import Dimension
+from safepupil.disclosure.witnesses import Witnesses
 from safepupil.errors import DisclosureRefused, QueryError
 
 CellRef = tuple[tuple[str, ...], tuple[str, ...]]  # (table, key) of a cell
@@ -80,11 +81,16 @@ def protect_linked_counts(
     public = np.zeros(model.size, dtype=bool)
     public[[cell for cell, _ in _cells_of(model, ((ref, None) for ref in public_cells))]] = True
     _refuse_small_public_cells(model, primary & public)
+    witnesses = Witnesses.start(model)
     try:
-        secondary = choose_complements(model, primary, public, policy.protection_width)
+        secondary = choose_complements(
+            model, primary, public, policy.protection_width, witnesses=witnesses
+        )
     except Unprotectable as failure:
         raise _refusal(model, failure.identity, policy) from None
-    proof = audit_suppression(model, primary | secondary, policy.protection_width, public)
+    proof = audit_suppression(
+        model, primary | secondary, policy.protection_width, public, witnesses=witnesses
+    )
     if not proof.protected:
         # The search believed every cell covered; the audit disagrees. Never release.
         raise DisclosureRefused(

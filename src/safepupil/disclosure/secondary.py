@@ -26,11 +26,13 @@ prefers few cells, small cells, and interior cells to margins.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from safepupil.disclosure.attacker import known_cells
+from safepupil.disclosure.attacker import attacker_components, known_cells
+from safepupil.disclosure.blocks import group_boundary
+from safepupil.disclosure.bounds import propagated_bounds
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
 from safepupil.disclosure.neighbourhood import Neighbourhoods
 from safepupil.disclosure.perturbation import Limits, cheapest_rise, cheapest_spread
@@ -75,15 +77,61 @@ def release_cost(model: CellModel) -> FloatArray:
 class _Search:
     """The state of one run: what is suppressed, what it costs to move, what is witnessed."""
 
-    def __init__(self, model: CellModel, primary: BoolArray, public: BoolArray) -> None:
+    def __init__(
+        self, model: CellModel, primary: BoolArray, public: BoolArray, witnesses: Witnesses
+    ) -> None:
         self.model = model
         self.suppressed = primary.copy()
         self.cost = release_cost(model)
         self.cost[primary] = REUSE_COST
         self.public = public
         self.limits = Limits.of(model, public)
-        self.witnesses = Witnesses.start(model)
+        self.witnesses = witnesses
         self.boxes = Neighbourhoods(model)
+        self.boundary = group_boundary(model)
+
+    def check(self, open_: IntArray, width: int) -> IntArray:
+        """Witness what the current pattern already protects; return the targets still open.
+
+        Cheap checks first. A large hidden part (measured: from about 3,000 hidden cells)
+        makes every whole-table programme dear, so blocks and local boxes go before it.
+        A target whose propagated bounds are already too close (bounds.py) cannot be
+        witnessed by any table: it goes straight to protection, without a programme.
+        """
+        hopeless = open_[self._provably_narrow(open_, width)]
+        open_ = np.setdiff1d(open_, hopeless)
+        for stage in self._stages():
+            if len(open_) == 0:
+                break
+            stage(open_, width)
+            open_ = self.witnesses.uncovered(open_, width)
+        return np.union1d(open_, hopeless)
+
+    def _provably_narrow(self, cells: IntArray, width: int) -> BoolArray:
+        known = known_cells(self.model, self.suppressed, self.public)
+        floor = np.zeros(self.model.size)
+        ceiling = np.full(self.model.size, np.inf)
+        for component in attacker_components(self.model, known):
+            low, high = propagated_bounds(component)
+            floor[component.cells], ceiling[component.cells] = np.maximum(low, 0.0), high
+        return np.asarray(ceiling[cells] - floor[cells] < width - CHANGE_TOLERANCE, dtype=bool)
+
+    def _stages(self) -> list[Callable[[IntArray, int], None]]:
+        known = known_cells(self.model, self.suppressed, self.public)
+        model, witnesses = self.model, self.witnesses
+
+        def spread(fixed: BoolArray) -> Callable[[IntArray, int], None]:
+            return lambda open_, width: spread_witnesses(model, fixed, witnesses, open_, width)
+
+        def exact(fixed: BoolArray) -> Callable[[IntArray, int], None]:
+            return lambda open_, width: attacker_witnesses(model, fixed, witnesses, open_, width)
+
+        if np.count_nonzero(self.suppressed) < LOCAL_CHECKS_MIN_HIDDEN:
+            return [spread(known), exact(known)]
+        if self.boundary is None:
+            return [spread(known), self.local_checks, exact(known)]
+        blocked = known | self.boundary
+        return [spread(blocked), exact(blocked), self.local_checks, exact(known)]
 
     def protect(self, target: int, width: int) -> IntArray:
         """Suppress what ``target`` needs; return the newly suppressed cells."""
@@ -115,7 +163,9 @@ class _Search:
         """Ever larger sets of cells to search: small programmes first.
 
         Cells already hidden (or never published) are nearly free wherever they are;
-        released cells are worth trying only near the target.
+        released cells are worth trying only near the target. (Measured: limiting the
+        hidden cells to the target's region as well, on 53 LAs x 13 x 9, halved the time
+        spent protecting but hid 399 cells besides the primary ones instead of 87.)
         """
         near = self.boxes.box(target, self.cost, SEARCH_BREADTH)
         yield near | (self.cost <= REUSE_COST)
@@ -152,24 +202,23 @@ class _Search:
 
 
 def choose_complements(
-    model: CellModel, primary: BoolArray, public: BoolArray, width: int
+    model: CellModel,
+    primary: BoolArray,
+    public: BoolArray,
+    width: int,
+    witnesses: Witnesses | None = None,
 ) -> BoolArray:
-    """Every published cell that must be hidden besides the primary ones (a mask)."""
-    search = _Search(model, primary, public)
+    """Every published cell that must be hidden besides the primary ones (a mask).
+
+    ``witnesses``: where to keep the tables found on the way (the audit can use them as
+    certificates); a fresh set when not given.
+    """
+    search = _Search(model, primary, public, witnesses or Witnesses.start(model))
     targets = np.flatnonzero(primary)
     while True:
-        witnesses = search.witnesses
-        open_ = witnesses.uncovered(targets, width)
-        known = known_cells(model, search.suppressed, search.public)
+        open_ = search.witnesses.uncovered(targets, width)
         if len(open_):
-            spread_witnesses(model, known, witnesses, open_, width)
-            open_ = witnesses.uncovered(open_, width)
-        if len(open_) and np.count_nonzero(search.suppressed) >= LOCAL_CHECKS_MIN_HIDDEN:
-            search.local_checks(open_, width)
-            open_ = witnesses.uncovered(open_, width)
-        if len(open_):
-            attacker_witnesses(model, known, witnesses, open_, width)
-            open_ = witnesses.uncovered(open_, width)
+            open_ = search.check(open_, width)
         if len(open_) == 0:
             return search.suppressed & ~primary
         queue = deque(_stable_order(model, open_))

@@ -22,23 +22,63 @@ CHANGE_TOLERANCE = 1e-6
 SPREAD_ROUNDS = 5  # measured: more rounds cost as much as the exact checks they save
 SPREAD_MIN_GAIN = 0.02  # fraction of the open cells a round must newly cover to go on
 SPREAD_SEED = 20180118
+# Kept tables are pruned to those still attaining a bound once there are this many.
+KEPT_TABLES_BEFORE_PRUNING = 2000
 
 
 @dataclass
 class Witnesses:
-    """The lowest and highest value of every cell over the feasible tables found so far."""
+    """The lowest and highest value of every cell over the feasible tables found so far.
 
+    The tables that attain some cell's lowest or highest value are kept (as their
+    difference from the true table), so that the audit can check them itself and use
+    them as certificates: each is a table the attacker cannot rule out.
+    """
+
+    values: FloatArray  # the true table: witness 0
     lo: FloatArray
     hi: FloatArray
+    lo_from: IntArray  # per cell, the witness that attains lo (0: the true table)
+    hi_from: IntArray
+    changes: dict[int, tuple[IntArray, FloatArray]]  # witness -> (cells, value - true value)
+    next_witness: int = 1
+    prune_at: int = KEPT_TABLES_BEFORE_PRUNING
 
     @classmethod
     def start(cls, model: CellModel) -> Witnesses:
-        values = model.values.astype(np.float64)
-        return cls(values.copy(), values.copy())
+        return cls.around(model.values.astype(np.float64))
+
+    @classmethod
+    def around(cls, values: FloatArray) -> Witnesses:
+        nowhere = np.zeros(len(values), dtype=np.int64)
+        return cls(values, values.copy(), values.copy(), nowhere, nowhere.copy(), {})
 
     def add(self, point: FloatArray) -> None:
-        np.minimum(self.lo, point, out=self.lo)
-        np.maximum(self.hi, point, out=self.hi)
+        lower = point < self.lo
+        higher = point > self.hi
+        if not (np.any(lower) or np.any(higher)):
+            return
+        witness = self.next_witness
+        self.next_witness += 1
+        moved = np.flatnonzero(point != self.values)
+        self.changes[witness] = (moved, point[moved] - self.values[moved])
+        self.lo[lower], self.lo_from[lower] = point[lower], witness
+        self.hi[higher], self.hi_from[higher] = point[higher], witness
+        if len(self.changes) > self.prune_at:
+            self.prune()
+            self.prune_at = max(KEPT_TABLES_BEFORE_PRUNING, 2 * len(self.changes))
+
+    def prune(self) -> None:
+        """Forget the tables that no longer attain any cell's lowest or highest value."""
+        used = set(np.unique(self.lo_from).tolist()) | set(np.unique(self.hi_from).tolist())
+        self.changes = {w: change for w, change in self.changes.items() if w in used}
+
+    def table(self, witness: int) -> FloatArray:
+        table = self.values.copy()
+        if witness:
+            cells, change = self.changes[witness]
+            table[cells] += change
+        return table
 
     def covers(self, cell: int, width: int) -> bool:
         return bool(self.hi[cell] - self.lo[cell] >= width - CHANGE_TOLERANCE)
@@ -100,14 +140,14 @@ def attacker_witnesses(
         cells = component.cells
         for part in parts_of(local) if len(local) else []:
             spread = (witnesses.lo[cells].copy(), witnesses.hi[cells].copy())
-            jobs.append(_Checks(component, values[cells] + width, part, spread, width))
+            jobs.append(_Checks(component, values[cells], part, spread, width))
     cut = len(jobs) > len({id(job.component) for job in jobs})
-    for job, (lo, hi) in zip(
-        jobs, run_all(exact_checks, jobs, processes if cut else 1), strict=True
-    ):
+    for job, found in zip(jobs, run_all(exact_checks, jobs, processes if cut else 1), strict=True):
         cells = job.component.cells
-        witnesses.lo[cells] = np.minimum(witnesses.lo[cells], lo)
-        witnesses.hi[cells] = np.maximum(witnesses.hi[cells], hi)
+        for moved, change in found:
+            table = values.copy()
+            table[cells[moved]] += change
+            witnesses.add(table)
 
 
 @dataclass(frozen=True)
@@ -115,21 +155,29 @@ class _Checks:
     """Exact checks of some columns of one component, with the spread seen so far."""
 
     component: Component
-    upper: FloatArray  # each unknown capped at its value + width
+    values: FloatArray  # the true value of each unknown
     columns: IntArray
     spread: tuple[FloatArray, FloatArray]  # lowest and highest value seen, per column
     width: int
 
 
-def exact_checks(job: _Checks) -> tuple[FloatArray, FloatArray]:
-    """The spread of every column after asking each uncovered target's maximum and minimum."""
-    attacker = AttackerModel(job.component, upper=job.upper)
-    lo, hi = job.spread[0].copy(), job.spread[1].copy()
+def exact_checks(job: _Checks) -> list[tuple[IntArray, FloatArray]]:
+    """Ask each uncovered target's maximum and minimum; return the tables worth keeping.
+
+    Each is (columns, value - true value) for a table that attains some column's
+    lowest or highest value seen in this job. Unknowns are capped at value + width:
+    a witness need not go further, and the cap keeps every programme bounded.
+    """
+    attacker = AttackerModel(job.component, upper=job.values + job.width)
+    seen = Witnesses.around(job.values)
+    seen.lo, seen.hi = job.spread[0].copy(), job.spread[1].copy()
+    seen.lo_from[:] = -1  # attained by a table the caller already has
+    seen.hi_from[:] = -1
     for column in job.columns.tolist():
         for ask in (attacker.maximum, attacker.minimum):
-            if hi[column] - lo[column] >= job.width - CHANGE_TOLERANCE:
+            if seen.covers(column, job.width):
                 break
             ask(column, keep_point=True)
-            np.minimum(lo, attacker.last_point, out=lo)
-            np.maximum(hi, attacker.last_point, out=hi)
-    return lo, hi
+            seen.add(attacker.last_point)
+    seen.prune()
+    return [seen.changes[w] for w in sorted(seen.changes)]

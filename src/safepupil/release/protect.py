@@ -26,6 +26,7 @@ from safepupil.disclosure.release import (
 )
 from safepupil.disclosure.secondary import Unprotectable, choose_complements
 from safepupil.disclosure.tables import Dimension
+from safepupil.disclosure.witnesses import Witnesses
 from safepupil.errors import DisclosureRefused
 
 Key = tuple[str, ...]
@@ -51,15 +52,20 @@ def protect_counts(
     ]
     primary = np.array([reason is not None for reason in reasons], dtype=bool)
     public = np.zeros(model.size, dtype=bool)
+    witnesses = Witnesses.start(model)
     try:
-        secondary = choose_complements(model, primary, public, policy.protection_width)
+        secondary = choose_complements(
+            model, primary, public, policy.protection_width, witnesses=witnesses
+        )
     except Unprotectable as failure:
         raise DisclosureRefused(
             f"the cell {describe(model, failure.identity)} cannot be protected: its value "
             f"could be worked out to within fewer than {policy.protection_width} pupils",
             hint="ask for a coarser table (merge codes or drop a dimension)",
         ) from None
-    proof = audit_suppression(model, primary | secondary, policy.protection_width, public)
+    proof = audit_suppression(
+        model, primary | secondary, policy.protection_width, public, witnesses=witnesses
+    )
     if not proof.protected:
         raise DisclosureRefused(
             "the audit found a suppressed cell that could be narrowed below the protection "
