@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safepupil.disclosure.attacker import AttackerModel, Component, attacker_components
+from safepupil.disclosure.bounds import propagated_bounds
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
 from safepupil.disclosure.parallel import parts_of, run_all
 
@@ -168,16 +169,27 @@ def exact_checks(job: _Checks) -> list[tuple[IntArray, FloatArray]]:
     lowest or highest value seen in this job. Unknowns are capped at value + width:
     a witness need not go further, and the cap keeps every programme bounded.
     """
-    attacker = AttackerModel(job.component, upper=job.values + job.width)
+    cap = job.values + job.width
+    attacker = AttackerModel(job.component, upper=cap)
     seen = Witnesses.around(job.values)
     seen.lo, seen.hi = job.spread[0].copy(), job.spread[1].copy()
     seen.lo_from[:] = -1  # attained by a table the caller already has
     seen.hi_from[:] = -1
+    # An end already at its propagated bound cannot move further: no programme for it.
+    floor, ceiling = propagated_bounds(job.component)
+    floor, ceiling = np.maximum(floor, 0.0), np.minimum(ceiling, cap)
     for column in job.columns.tolist():
-        for ask in (attacker.maximum, attacker.minimum):
-            if seen.covers(column, job.width):
-                break
-            ask(column, keep_point=True)
+        if (
+            not seen.covers(column, job.width)
+            and seen.hi[column] < ceiling[column] - CHANGE_TOLERANCE
+        ):
+            attacker.maximum(column, keep_point=True)
+            seen.add(attacker.last_point)
+        if (
+            not seen.covers(column, job.width)
+            and seen.lo[column] > floor[column] + CHANGE_TOLERANCE
+        ):
+            attacker.minimum(column, keep_point=True)
             seen.add(attacker.last_point)
     seen.prune()
     return [seen.changes[w] for w in sorted(seen.changes)]
