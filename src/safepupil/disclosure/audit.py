@@ -63,6 +63,11 @@ PROOF_DECIMALS = 9
 # the ends that no witness shows to be exact. Measured on LA x SEN x reason tables: an
 # exact maximum over 1,500 unknowns takes about 10 ms, over 10,500 about 50 ms.
 EXACT_AUDIT_MAX_UNKNOWNS = 3000
+# Programmes per region pushing random halves of the cells up, for certificates: measured
+# on 53 LAs x 13 x 9, 8 rounds took the cells exact at both ends from 23 % to 37 %, with
+# the whole audit still under 2 s.
+AUDIT_PUSH_ROUNDS = 8
+AUDIT_SEED = 20180111
 
 AUDIT_METHOD = (
     "for every suppressed cell, minimum and maximum by linear programming over the reals "
@@ -179,7 +184,7 @@ def audit_suppression(
     components = attacker_components(model, known)
     if any(len(component.cells) > exact_up_to for component in components):
         witnesses = witnesses or Witnesses.start(model)
-        _push_down(model, known, suppressed & model.published, witnesses)
+        _more_witnesses(model, known, suppressed & model.published, witnesses)
     seen = checked_spread(model, known, cells, witnesses)
     ends = _Ends.empty(model.size)
     jobs: list[_Job] = []
@@ -210,22 +215,37 @@ def audit_suppression(
     )
 
 
-def _push_down(
+def _more_witnesses(
     model: CellModel, known: BoolArray, targets: BoolArray, witnesses: Witnesses
 ) -> None:
-    """One more witness per group block: every target as low as it can go together.
+    """A few more witnesses per group block (blocks.py), each a cheap programme.
 
-    The search's witnesses need only span the width, so many stop above zero; this
-    cheap programme (one per region, see blocks.py) takes most minima to their bound.
+    The search's witnesses need only span the width, so many stop short of the ends.
+    Here every target is pushed down together, then random halves of those not yet at
+    their propagated bound are pushed up (fixed seed), with every unknown capped at that
+    bound, which cuts off no table.
     """
     boundary = group_boundary(model)
     fixed = known if boundary is None else known | boundary
     values = model.values.astype(np.float64)
+    signs = np.random.default_rng(AUDIT_SEED)
     for component in attacker_components(model, fixed):
         local = np.flatnonzero(targets[component.cells])
-        if len(local):
-            table = values.copy()
-            table[component.cells] = AttackerModel(component).minimise_sum(local)
+        if len(local) == 0:
+            continue
+        cells = component.cells
+        ceiling = propagated_bounds(component)[1]
+        cap = np.where(np.isfinite(ceiling), ceiling, values[cells] + 1)
+        attacker = AttackerModel(component, upper=cap)
+        table = values.copy()
+        table[cells] = attacker.minimise_sum(local)
+        witnesses.add(table)
+        for _ in range(AUDIT_PUSH_ROUNDS):
+            below = local[witnesses.hi[cells[local]] < cap[local] - AUDIT_TOLERANCE]
+            if len(below) == 0:
+                break
+            weights = signs.choice((-1.0, 1.0), len(below))  # -1: as high as it can go
+            table[cells] = attacker.optimise_sum(below, weights)
             witnesses.add(table)
 
 

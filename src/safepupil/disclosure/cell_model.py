@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +68,11 @@ class CellModel:
     @property
     def row_count(self) -> int:
         return len(self.row_start) - 1
+
+    @cached_property
+    def row_of_entry(self) -> IntArray:
+        """The row of each entry of row_cells (asked for every programme the search builds)."""
+        return np.repeat(np.arange(self.row_count), np.diff(self.row_start))
 
 
 def build_cell_model(

@@ -49,7 +49,7 @@ def consistent_with_release(model: CellModel, known: BoolArray, table: FloatArra
         return False
     if np.any(np.abs(table[known] - model.values[known]) > CHECK_TOLERANCE):
         return False
-    row_of_entry = np.repeat(np.arange(model.row_count), np.diff(model.row_start))
+    row_of_entry = model.row_of_entry
     residual = np.bincount(
         row_of_entry, weights=model.row_coefs * table[model.row_cells], minlength=model.row_count
     )

@@ -55,7 +55,7 @@ class _BoxRows:
         local[cells] = np.arange(len(cells))
         # Every row with a box cell: outside the box nothing moves, so the box's part of
         # the row must add up to zero on its own.
-        row_of_entry_all = np.repeat(np.arange(model.row_count), np.diff(model.row_start))
+        row_of_entry_all = model.row_of_entry
         rows = np.unique(row_of_entry_all[box[model.row_cells]])
         lengths = model.row_start[rows + 1] - model.row_start[rows]
         entries = expand_ranges(model.row_start[rows], lengths)

@@ -123,8 +123,7 @@ def reduced_rows(
     Returns (row_start, column, coefficient, right-hand side, free cell of each column).
     Rows that hold no free cell are dropped after checking they add up.
     """
-    row_lengths = np.diff(model.row_start)
-    row_of_entry = np.repeat(np.arange(model.row_count), row_lengths)
+    row_of_entry = model.row_of_entry
     entry_free = free[model.row_cells]
     fixed_part = np.where(entry_free, 0.0, model.row_coefs * model.values[model.row_cells])
     rhs = -np.bincount(row_of_entry, weights=fixed_part, minlength=model.row_count)

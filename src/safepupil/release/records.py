@@ -67,7 +67,7 @@ class ReleaseRow(Base):
     checksum: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[str] = mapped_column(Text)  # JSON list of plain-words reasons
-    audit_proof: Mapped[str | None] = mapped_column(Text)  # JSON; holds exact intervals
+    audit_proof: Mapped[str | None] = mapped_column(Text)  # JSON: each suppressed cell's interval
     # The release's number within its dataset, given when it becomes released; None while
     # held and for a refused release (revision 0010).
     released_seq: Mapped[int | None] = mapped_column(Integer)
