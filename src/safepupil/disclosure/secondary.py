@@ -4,9 +4,12 @@ A suppressed cell is covered once two feasible tables the attacker cannot rule o
 (witnesses, witnesses.py) differ in it by the protection width. Rounds, until every
 suppressed cell is covered:
 
-1. witnesses shared by many cells, then local checks (a small programme over the hidden
-   cells in a box around each cell), then exact attacker checks (witnesses.py): cells
-   the current pattern already protects need nothing new;
+1. checks, cheapest first (_Search.check): cells the current pattern already protects
+   need nothing new. Witnesses shared by many cells, then exact attacker checks
+   (witnesses.py); when the hidden part is large, both first in group blocks
+   (blocks.py), then local checks (a small programme over the hidden cells in a box
+   around each cell), and only then exact checks over the whole table. A cell whose
+   propagated bounds are already too close skips the checks;
 2. for each cell still open, in a stable order, a *zero-sum perturbation* (the
    attacker sub-problem of Fischetti and Salazar, solved as a linear programme in
    perturbation.py): the cheapest change to the table that keeps every row adding up,
@@ -15,8 +18,9 @@ suppressed cell is covered:
    It is solved first over the hidden cells plus a small box of released cells around
    the target (neighbourhood.py), then over the whole table.
 
-The final audit (audit.py) re-derives every interval independently and is the proof;
-this module only has to be good, not right.
+The final audit (audit.py) re-derives every interval independently, or checks every
+witness table it is given against the release itself, and is the proof; this module
+only has to be good, not right.
 
 Information loss: a released cell costs (value + 1) x MARGIN_COST_FACTOR ** depth per
 unit of change, where depth counts its dimensions at a group or total: the search
