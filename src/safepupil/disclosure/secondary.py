@@ -102,17 +102,17 @@ class _Search:
         A target whose propagated bounds are already too close (bounds.py) cannot be
         witnessed by any table: it goes straight to protection, without a programme.
         """
-        hopeless = open_[self._provably_narrow(open_, width)]
+        known = known_cells(self.model, self.suppressed, self.public)
+        hopeless = open_[self._provably_narrow(known, open_, width)]
         open_ = np.setdiff1d(open_, hopeless)
-        for stage in self._stages():
+        for stage in self._stages(known):
             if len(open_) == 0:
                 break
             stage(open_, width)
             open_ = self.witnesses.uncovered(open_, width)
         return np.union1d(open_, hopeless)
 
-    def _provably_narrow(self, cells: IntArray, width: int) -> BoolArray:
-        known = known_cells(self.model, self.suppressed, self.public)
+    def _provably_narrow(self, known: BoolArray, cells: IntArray, width: int) -> BoolArray:
         floor = np.zeros(self.model.size)
         ceiling = np.full(self.model.size, np.inf)
         for component in attacker_components(self.model, known):
@@ -120,8 +120,7 @@ class _Search:
             floor[component.cells], ceiling[component.cells] = np.maximum(low, 0.0), high
         return np.asarray(ceiling[cells] - floor[cells] < width - CHANGE_TOLERANCE, dtype=bool)
 
-    def _stages(self) -> list[Callable[[IntArray, int], None]]:
-        known = known_cells(self.model, self.suppressed, self.public)
+    def _stages(self, known: BoolArray) -> list[Callable[[IntArray, int], None]]:
         model, witnesses = self.model, self.witnesses
 
         def spread(fixed: BoolArray) -> Callable[[IntArray, int], None]:
