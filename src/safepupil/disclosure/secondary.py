@@ -138,8 +138,10 @@ class _Search:
 
     def protect(self, target: int, width: int) -> IntArray:
         """Suppress what ``target`` needs; return the newly suppressed cells."""
-        rise = width - (self.model.values[target] - self.witnesses.lo[target])
-        changes = self._changes(target, float(rise), width)
+        rise = self._rise(target, width)
+        if self._witness_locally(target, rise):
+            return np.zeros(0, dtype=np.int64)
+        changes = self._changes(target, rise, width)
         if changes is None:
             raise Unprotectable(self.model.identities[target])
         values = self.model.values.astype(np.float64)
@@ -168,11 +170,28 @@ class _Search:
         Cells already hidden (or never published) are nearly free wherever they are;
         released cells are worth trying only near the target. (Measured: limiting the
         hidden cells to the target's region as well, on 53 LAs x 13 x 9, halved the time
-        spent protecting but hid 399 cells besides the primary ones instead of 87.)
+        spent protecting but hid 399 cells besides the primary ones instead of 87; to a
+        5-code box around the target, 376 instead of 87.)
         """
         near = self.boxes.box(target, self.cost, SEARCH_BREADTH)
         yield near | (self.cost <= REUSE_COST)
         yield self.boxes.everything
+
+    def _witness_locally(self, target: int, rise: float) -> bool:
+        """Witness ``target`` by moving only hidden cells in a box around it, if that can.
+
+        Most targets the protection queue reaches need nothing new: cells hidden for an
+        earlier target protect them already. A programme over the hidden cells of a box
+        shows that for many of them at a fraction of the cost of one over the whole
+        hidden part (measured on LA x SEN x reason x sex at school-census density, 31,920
+        cells: search 71 s to 58 s, the same cells hidden).
+        """
+        box = self.boxes.box(target, self.cost, LOCAL_BREADTH) & (self.cost <= REUSE_COST)
+        change = cheapest_rise(self.model, box, target, rise, self.cost, self.limits)
+        if change is None:
+            return False
+        self._add_witnesses(self.model.values.astype(np.float64), change)
+        return True
 
     def local_checks(self, targets: IntArray, width: int) -> None:
         """Witness open targets by moving only hidden cells in a box around each.
@@ -181,16 +200,13 @@ class _Search:
         cells instead of the whole hidden part of the table. What it cannot show is left
         to the exact checks.
         """
-        values = self.model.values.astype(np.float64)
-        hidden = self.cost <= REUSE_COST
         for target in _stable_order(self.model, targets):
-            if self.witnesses.covers(target, width):
-                continue
-            rise = width - (self.model.values[target] - self.witnesses.lo[target])
-            box = self.boxes.box(target, self.cost, LOCAL_BREADTH) & hidden
-            change = cheapest_rise(self.model, box, target, float(rise), self.cost, self.limits)
-            if change is not None:
-                self._add_witnesses(values, change)
+            if not self.witnesses.covers(target, width):
+                self._witness_locally(target, self._rise(target, width))
+
+    def _rise(self, target: int, width: int) -> float:
+        """How far above its true value ``target`` must go to span the width."""
+        return float(width - (self.model.values[target] - self.witnesses.lo[target]))
 
     def _add_witnesses(self, values: FloatArray, change: FloatArray) -> None:
         # x + s*y is feasible for every s between the two scales at which a count hits 0,
