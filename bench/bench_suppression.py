@@ -7,18 +7,23 @@ repeats, and two ratios:
   * against primary-only suppression (building the model and applying the rules),
   * against one cold LP of the table's size (the attacker's first programme).
 
-    .venv/bin/python bench/bench_suppression.py                   # quick sizes
+    .venv/bin/python bench/bench_suppression.py                   # quick sizes, growth
     .venv/bin/python bench/bench_suppression.py --regions 9       # up to the national table
     .venv/bin/python bench/bench_suppression.py --case national   # only 152 x 13 x 9
-    .venv/bin/python bench/bench_suppression.py --growth 100000   # time against size
+    .venv/bin/python bench/bench_suppression.py --growth 40000    # a shorter growth series
 
---growth N (default 8,000, so `make bench` stays short) runs the LA x SEN x reason
-table on ever more regions, then with a sex dimension, up to N cells, and prints each
-size's median seconds and the growth exponent k between successive sizes
-(time ~ cells ** k).
+Growth: time against size in two series, each with the growth exponent k between
+successive sizes (time ~ cells ** k):
+  * at school census density (8 million pupils nationally, most cells large):
+    LA x SEN x reason x sex, the national table and the part of it on 1, 3 and 5
+    regions (nested: the same counts), 6,160 to 90,720 cells, up to --growth CELLS
+    (default 100,000: the whole series);
+  * at AP census density (about 25,000 pupils nationally, most cells small): LA x SEN x
+    reason on 1, 2, 3, 5, 7 and 9 regions, then with a sex dimension, up to
+    --sparse-growth CELLS (default 8,000: the national table alone takes minutes).
 
-The counts are synthetic: skewed like the AP census (a few LAs, needs and reasons
-hold most pupils), about 25,000 pupils nationally.
+The counts are synthetic and skewed like the censuses (a few LAs, needs and reasons hold
+most pupils); the fixed tables have AP census density.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from safepupil.domain.codesets import codeset
 from safepupil.domain.local_authorities import local_authorities_on
 
 POLICY = FrequencyPolicy()
+SCHOOL_PUPILS = 8_000_000  # the school census nationally; the AP census is about 25,000
 CENSUS_DAY = dt.date(2018, 1, 18)
 
 
@@ -108,12 +114,32 @@ def national_case() -> Case:
     return Case("national 152 LAs x 13 SEN x 9 reasons", case.dimensions, case.tables, case.counts)
 
 
-def growth_cases(max_cells: int) -> list[Case]:
-    """Ever larger LA tables: more regions, then a sex dimension, up to ``max_cells``."""
+def sparse_series(max_cells: int) -> list[Case]:
+    """AP census density: LA x SEN x reason on more regions, then with a sex dimension."""
     sex = Dimension("sex", ("F", "M", "U"))
     steps = [la_case(r) for r in (1, 2, 3, 5, 7, 9)]
     steps += [la_case(r, (sex,), pupils=75_000) for r in (3, 5, 9)]  # same pupils per cell
     return [case for case in steps if published_cells(case) <= max_cells]
+
+
+def dense_series(max_cells: int) -> list[Case]:
+    """School census density (8M pupils nationally): LA x SEN x reason x sex, the national
+    table and the part of it that 1, 3 and 5 regions hold (nested: the same counts)."""
+    sex = Dimension("sex", ("F", "M", "U"))
+    national = la_case(9, (sex,), pupils=SCHOOL_PUPILS)
+    steps = [regions_of(national, r) for r in (1, 3, 5, 9)]
+    return [case for case in steps if published_cells(case) <= max_cells]
+
+
+def regions_of(case: Case, regions: int) -> Case:
+    """The part of an LA case that its first ``regions`` regions hold, same counts."""
+    la = case.dimensions[0]
+    kept = la.groups[:regions]
+    codes = tuple(code for _, leaves in kept for code in leaves)
+    part = Dimension(la.name, codes, kept)
+    counts = {key: n for key, n in case.counts.items() if key[0] in set(codes)}
+    name = f"LA({len(codes)}) in {regions} regions x 13 SEN x 9 reasons x 3 sex, 8M"
+    return Case(name, (part, *case.dimensions[1:]), case.tables, counts)
 
 
 def published_cells(case: Case) -> int:
@@ -180,11 +206,25 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="add a ~90,000-cell table")
     parser.add_argument("--case", choices=("national",), help="run only this named table")
     parser.add_argument(
-        "--growth", type=int, default=8_000, metavar="CELLS", help="time against size, to CELLS"
+        "--growth",
+        type=int,
+        default=100_000,
+        metavar="CELLS",
+        help="time against size at school census density, to CELLS",
+    )
+    parser.add_argument(
+        "--sparse-growth",
+        type=int,
+        default=8_000,
+        metavar="CELLS",
+        help="time against size at AP census density, to CELLS",
     )
     args = parser.parse_args()
     if args.case is None:
-        growth(growth_cases(args.growth), args.repeats)
+        print("== growth at AP census density (about 25,000 pupils nationally)")
+        growth(sparse_series(args.sparse_growth), args.repeats)
+        print("== growth at school census density (about 8 million pupils nationally)")
+        growth(dense_series(args.growth), args.repeats)
     chosen = [national_case()] if args.case == "national" else cases(args.regions)
     columns = ("cells", "prim", "sec", "exact", "median s", "x primary", "x one LP")
     print(f"{'table':44} " + " ".join(f"{c:>9}" for c in columns))
