@@ -15,8 +15,10 @@ suppressed cell is covered:
    perturbation.py): the cheapest change to the table that keeps every row adding up,
    keeps every count >= 0, leaves public cells alone and moves the target far enough.
    Every published cell it touches is suppressed, and the changed table is a witness.
-   It is solved first over the hidden cells plus a small box of released cells around
-   the target (neighbourhood.py), then over the whole table.
+   A programme over only the hidden cells of a box around the target goes first: most
+   targets the queue reaches need nothing new. Then it is solved over the hidden cells
+   plus a small box of released cells around the target (neighbourhood.py), then over
+   the whole table.
 
 The final audit (audit.py) re-derives every interval independently, or checks every
 witness table it is given against the release itself, and is the proof; this module
