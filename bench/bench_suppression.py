@@ -137,7 +137,8 @@ def regions_of(case: Case, regions: int) -> Case:
     kept = la.groups[:regions]
     codes = tuple(code for _, leaves in kept for code in leaves)
     part = Dimension(la.name, codes, kept)
-    counts = {key: n for key, n in case.counts.items() if key[0] in set(codes)}
+    kept_codes = set(codes)
+    counts = {key: n for key, n in case.counts.items() if key[0] in kept_codes}
     name = f"LA({len(codes)}) in {regions} regions x 13 SEN x 9 reasons x 3 sex, 8M"
     return Case(name, (part, *case.dimensions[1:]), case.tables, counts)
 
