@@ -24,9 +24,9 @@ from safepupil.disclosure.audit import (
 from safepupil.disclosure.blocks import group_boundary
 from safepupil.disclosure.cell_model import CellModel, build_cell_model
 from safepupil.disclosure.certificates import certified_ends, consistent_with_release
+from safepupil.disclosure.complements import choose_complements
 from safepupil.disclosure.policy import FrequencyPolicy
 from safepupil.disclosure.primary import primary_reason
-from safepupil.disclosure.secondary import choose_complements
 from safepupil.disclosure.witnesses import Witnesses
 
 POLICY = FrequencyPolicy()

@@ -25,12 +25,19 @@ import numpy as np
 from safepupil.disclosure.cell_model import BoolArray, CellModel
 
 
-def group_boundary(model: CellModel) -> BoolArray | None:
-    """Cells a group block fixes: those at a group or the total of the dimension with
-    most groups. None when no dimension has groups (nothing would split)."""
+def grouped_dimension(model: CellModel) -> int | None:
+    """The dimension with most groups (the first of equals); None when none has groups."""
     grouped = [d for d, dimension in enumerate(model.dimensions) if dimension.groups]
     if not grouped:
         return None
-    d = max(grouped, key=lambda i: (len(model.dimensions[i].groups), -i))
+    return max(grouped, key=lambda i: (len(model.dimensions[i].groups), -i))
+
+
+def group_boundary(model: CellModel) -> BoolArray | None:
+    """Cells a group block fixes: those at a group or the total of the dimension with
+    most groups. None when no dimension has groups (nothing would split)."""
+    d = grouped_dimension(model)
+    if d is None:
+        return None
     leaves = len(model.dimensions[d].codes)  # all_codes lists leaves, then groups, the total
     return np.asarray(model.code_index[:, d] >= leaves, dtype=bool)

@@ -16,6 +16,7 @@ import numpy as np
 
 from safepupil.disclosure.audit import AuditProof, audit_suppression
 from safepupil.disclosure.cell_model import BoolArray, CellModel, build_cell_model
+from safepupil.disclosure.complements import choose_complements
 from safepupil.disclosure.policy import FrequencyPolicy
 from safepupil.disclosure.primary import primary_reason
 from safepupil.disclosure.release import (
@@ -25,7 +26,7 @@ from safepupil.disclosure.release import (
     ProtectedRelease,
     table_label,
 )
-from safepupil.disclosure.secondary import Unprotectable, choose_complements
+from safepupil.disclosure.secondary import Unprotectable
 from safepupil.disclosure.tables import Dimension
 from safepupil.disclosure.witnesses import Witnesses
 from safepupil.errors import DisclosureRefused, QueryError

@@ -44,6 +44,7 @@ class Limits:
 @dataclass(frozen=True)
 class _BoxRows:
     cells: IntArray  # model cell of each local column
+    rows: IntArray  # model row of each local row
     starts: IntArray
     columns: IntArray  # local columns of the up part; the down part is column + len(cells)
     coefs: FloatArray
@@ -64,10 +65,21 @@ class _BoxRows:
         kept = np.bincount(row_of_entry, minlength=len(rows))
         return cls(
             cells=cells,
+            rows=rows,
             starts=np.concatenate(([0], np.cumsum(kept))).astype(np.int64),
             columns=local[model.row_cells[entries[inside]]],
             coefs=model.row_coefs[entries[inside]],
         )
+
+    def outside_sums(self, model: CellModel, box: BoolArray, fixed: FloatArray) -> FloatArray:
+        """Per local row, what its cells outside the box add with their ``fixed`` change."""
+        lengths = model.row_start[self.rows + 1] - model.row_start[self.rows]
+        entries = expand_ranges(model.row_start[self.rows], lengths)
+        cells = model.row_cells[entries]
+        weights = np.where(box[cells], 0.0, model.row_coefs[entries] * fixed[cells])
+        local_row = np.repeat(np.arange(len(self.rows)), lengths)
+        sums = np.bincount(local_row, weights=weights, minlength=len(self.rows))
+        return np.asarray(sums, dtype=np.float64)
 
     def split(self, offset: int) -> tuple[IntArray, IntArray, FloatArray]:
         """Rows over (up - down) with columns shifted by ``offset``."""
@@ -83,19 +95,39 @@ def cheapest_rise(
     model: CellModel, box: BoolArray, target: int, rise: float, cost: FloatArray, limits: Limits
 ) -> FloatArray | None:
     """The cheapest change inside ``box`` raising ``target`` by ``rise`` (None if none)."""
+    return cheapest_change(model, box, cost, limits, target=(target, rise))
+
+
+def cheapest_change(
+    model: CellModel,
+    box: BoolArray,
+    cost: FloatArray,
+    limits: Limits,
+    *,
+    fixed: FloatArray | None = None,
+    target: tuple[int, float] | None = None,
+) -> FloatArray | None:
+    """The cheapest change inside ``box`` (None if none), given the change outside it.
+
+    ``fixed``: the change of every cell outside the box (0 when not given): each row's
+    cells in the box must make up for it. ``target``: a box cell and the rise it takes.
+    """
     rows = _BoxRows.of(model, box)
     m = len(rows.cells)
-    t = int(np.searchsorted(rows.cells, target))
     upper = np.concatenate((limits.up[rows.cells], limits.down[rows.cells]))
     lower = np.zeros(2 * m)
-    lower[t] = upper[t] = rise
-    upper[t + m] = 0.0
+    if target is not None:
+        t = int(np.searchsorted(rows.cells, target[0]))
+        lower[t] = upper[t] = target[1]
+        upper[t + m] = 0.0
     starts, columns, coefs = rows.split(0)
-    zeros = np.zeros(len(starts) - 1)
-    solution = _solve(np.tile(cost[rows.cells], 2), lower, upper, (starts, columns, coefs), zeros)
+    rhs = np.zeros(len(starts) - 1)
+    if fixed is not None:
+        rhs = -rows.outside_sums(model, box, fixed)
+    solution = _solve(np.tile(cost[rows.cells], 2), lower, upper, (starts, columns, coefs), rhs)
     if solution is None:
         return None
-    change = np.zeros(model.size)
+    change = np.zeros(model.size) if fixed is None else np.where(box, 0.0, fixed)
     change[rows.cells] = solution[:m] - solution[m:]
     return change
 

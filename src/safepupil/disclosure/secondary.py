@@ -4,7 +4,7 @@ A suppressed cell is covered once two feasible tables the attacker cannot rule o
 (witnesses, witnesses.py) differ in it by the protection width. Rounds, until every
 suppressed cell is covered:
 
-1. checks, cheapest first (_Search.check): cells the current pattern already protects
+1. checks, cheapest first (Search.check): cells the current pattern already protects
    need nothing new. Witnesses shared by many cells, then exact attacker checks
    (witnesses.py); when the hidden part is large, both first in group blocks
    (blocks.py), then local checks (a small programme over the hidden cells in a box
@@ -80,7 +80,7 @@ def release_cost(model: CellModel) -> FloatArray:
     return np.where(model.published, loss, UNPUBLISHED_COST)
 
 
-class _Search:
+class Search:
     """The state of one run: what is suppressed, what it costs to move, what is witnessed."""
 
     def __init__(
@@ -100,6 +100,8 @@ class _Search:
         self.witnesses = witnesses
         self.boxes = Neighbourhoods(model)
         self.boundary = group_boundary(model)
+        self.primary = primary.copy()
+        self.processes: int | None = None  # for the exact checks (None: one per core)
 
     def check(self, open_: IntArray, width: int) -> IntArray:
         """Witness what the current pattern already protects; return the targets still open.
@@ -128,20 +130,25 @@ class _Search:
         return np.asarray(ceiling[cells] - floor[cells] < width - CHANGE_TOLERANCE, dtype=bool)
 
     def _stages(self, known: BoolArray) -> list[Callable[[IntArray, int], None]]:
-        model, witnesses = self.model, self.witnesses
-
-        def spread(fixed: BoolArray) -> Callable[[IntArray, int], None]:
-            return lambda open_, width: spread_witnesses(model, fixed, witnesses, open_, width)
-
-        def exact(fixed: BoolArray) -> Callable[[IntArray, int], None]:
-            return lambda open_, width: attacker_witnesses(model, fixed, witnesses, open_, width)
-
+        spread, exact = self.spread_stage, self.exact_stage
         if np.count_nonzero(self.suppressed) < LOCAL_CHECKS_MIN_HIDDEN:
             return [spread(known), exact(known)]
         if self.boundary is None:
             return [spread(known), self.local_checks, exact(known)]
         blocked = known | self.boundary
         return [spread(blocked), exact(blocked), self.local_checks, exact(known)]
+
+    def spread_stage(self, fixed: BoolArray) -> Callable[[IntArray, int], None]:
+        """Shared witnesses (witnesses.py) with ``fixed`` cells held at their values."""
+        model, witnesses = self.model, self.witnesses
+        return lambda open_, width: spread_witnesses(model, fixed, witnesses, open_, width)
+
+    def exact_stage(self, fixed: BoolArray) -> Callable[[IntArray, int], None]:
+        """Exact attacker checks (witnesses.py) with ``fixed`` cells held at their values."""
+        model, witnesses, processes = self.model, self.witnesses, self.processes
+        return lambda open_, width: attacker_witnesses(
+            model, fixed, witnesses, open_, width, processes
+        )
 
     def protect(self, target: int, width: int) -> IntArray:
         """Suppress what ``target`` needs; return the newly suppressed cells."""
@@ -151,12 +158,20 @@ class _Search:
         changes = self._changes(target, rise, width)
         if changes is None:
             raise Unprotectable(self.model.identities[target])
+        return self.take(changes)
+
+    def take(self, changes: list[FloatArray]) -> IntArray:
+        """Keep the changes as witnesses; hide (and return) every released cell they move."""
         values = self.model.values.astype(np.float64)
         touched = np.zeros(self.model.size, dtype=bool)
         for change in changes:
             self._add_witnesses(values, change)
             touched |= np.abs(change) > CHANGE_TOLERANCE
-        newly = np.flatnonzero(self.model.published & ~self.suppressed & touched)
+        return self.hide(np.flatnonzero(touched))
+
+    def hide(self, cells: IntArray) -> IntArray:
+        """Suppress the published ones of ``cells`` not yet suppressed; return those."""
+        newly = cells[self.model.published[cells] & ~self.suppressed[cells]]
         self.suppressed[newly] = True
         self.added += len(newly)
         self.cost[newly] = REUSE_COST
@@ -212,7 +227,7 @@ class _Search:
         cells instead of the whole hidden part of the table. What it cannot show is left
         to the exact checks.
         """
-        for target in _stable_order(self.model, targets):
+        for target in stable_order(self.model, targets):
             if not self.witnesses.covers(target, width):
                 self._witness_locally(target, self._rise(target, width))
 
@@ -232,7 +247,7 @@ class _Search:
                     self.witnesses.add(np.maximum(values + scale * direction, 0.0))
 
 
-def choose_complements(
+def whole_table_complements(
     model: CellModel,
     primary: BoolArray,
     public: BoolArray,
@@ -244,23 +259,29 @@ def choose_complements(
     ``witnesses``: where to keep the tables found on the way (the audit can use them as
     certificates); a fresh set when not given.
     """
-    search = _Search(model, primary, public, witnesses or Witnesses.start(model))
-    targets = np.flatnonzero(primary)
+    return complete(Search(model, primary, public, witnesses or Witnesses.start(model)), width)
+
+
+def complete(search: Search, width: int) -> BoolArray:
+    """Search rounds until every suppressed cell is covered; the cells hidden besides the
+    primary ones."""
+    model = search.model
+    targets = np.flatnonzero(search.suppressed)
     while True:
         open_ = search.witnesses.uncovered(targets, width)
         if len(open_):
             open_ = search.check(open_, width)
         if len(open_) == 0:
-            return search.suppressed & ~primary
-        queue = deque(_stable_order(model, open_))
+            return search.suppressed & ~search.primary
+        queue = deque(stable_order(model, open_))
         while queue:
             target = queue.popleft()
             if not search.witnesses.covers(target, width):
                 newly = search.protect(target, width)
-                queue.extend(_stable_order(model, newly))
+                queue.extend(stable_order(model, newly))
                 targets = np.union1d(targets, newly)
 
 
-def _stable_order(model: CellModel, cells: IntArray) -> list[int]:
+def stable_order(model: CellModel, cells: IntArray) -> list[int]:
     """Interior cells first (protecting them often protects their margins), then by position."""
     return sorted((int(c) for c in cells), key=lambda c: (int(model.level_sum[c]), c))

@@ -44,6 +44,9 @@ class Witnesses:
     changes: dict[int, tuple[IntArray, FloatArray]]  # witness -> (cells, value - true value)
     next_witness: int = 1
     prune_at: int = KEPT_TABLES_BEFORE_PRUNING
+    # When a list: every table that widened some cell's spread, as (cells, value - true
+    # value), for a search run elsewhere to hand back (regional.py).
+    log: list[tuple[IntArray, FloatArray]] | None = None
 
     @classmethod
     def start(cls, model: CellModel) -> Witnesses:
@@ -63,6 +66,8 @@ class Witnesses:
         self.next_witness += 1
         moved = np.flatnonzero(point != self.values)
         self.changes[witness] = (moved, point[moved] - self.values[moved])
+        if self.log is not None:
+            self.log.append(self.changes[witness])
         self.lo[lower], self.lo_from[lower] = point[lower], witness
         self.hi[higher], self.hi_from[higher] = point[higher], witness
         if len(self.changes) > self.prune_at:

@@ -1,0 +1,287 @@
+"""The regional search: a national table protected one region at a time.
+
+In a table of LAs within regions, a hidden region-level cell ties its region to every
+other, so every programme of the whole-table search (secondary.py) spans the hidden
+part of the country. Here, with lifted witnesses (lifting.py):
+
+1. the region-level table is protected on its own, and a few of its witness tables are
+   chosen that between them span every hidden region-level cell (``_covering``);
+2. each chosen table is lifted into every region it moves, region by region;
+3. every region's suppressed LA-level cells are settled inside that region: by
+   programmes over the region's cells with its region-level cells fixed, or around a
+   lifted table that moves the cell's region-level column, raising the cell further.
+
+Steps 2 and 3 are independent between regions, so the regions are shared between
+PARTS jobs (parallel.py) that run in their own processes when there are cores. The
+parts are the same on every machine and each starts from the same state, so the
+pattern never depends on the cores. Every table a part finds is a table for the whole
+country, with every cell it moves hidden; what the parts leave open (and anything the
+audit's checks would not accept) goes to the whole-table search, which finishes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.lifting import Regions, cheapest_lift, region_table
+from safepupil.disclosure.parallel import PARTS, run_all
+from safepupil.disclosure.perturbation import Limits, cheapest_rise
+from safepupil.disclosure.secondary import (
+    REUSE_COST,
+    SEARCH_BREADTH,
+    Search,
+    stable_order,
+    whole_table_complements,
+)
+from safepupil.disclosure.witnesses import CHANGE_TOLERANCE, Witnesses
+
+# How many lifted tables a target whose column must move tries, largest move first.
+LIFTS_PER_TARGET = 2
+
+SparseChange = tuple[IntArray, FloatArray]  # (cells, value - true value)
+
+
+class RegionalSearch(Search):
+    """The whole-table search's state, with the region-level changes and their lifts."""
+
+    def __init__(
+        self,
+        model: CellModel,
+        primary: BoolArray,
+        public: BoolArray,
+        witnesses: Witnesses,
+        regions: Regions,
+    ) -> None:
+        super().__init__(model, primary, public, witnesses)
+        self.regions = regions
+        self.region_changes = np.zeros((0, model.size))  # chosen region-level tables - truth
+        self.lifted: dict[int, FloatArray] = {}  # region change -> its lift (when it has one)
+        self.in_part = False
+
+    def start(self, width: int, processes: int | None) -> None:
+        """Steps 1 to 3 of the module docstring; the whole-table search does the rest."""
+        self._protect_region_table(width)
+        self._merge(run_all(_lift_part, self._parts(width), processes))
+        self._merge(run_all(_settle_part, self._parts(width), processes))
+
+    # 1. The region-level table on its own.
+
+    def _protect_region_table(self, width: int) -> None:
+        table = region_table(self.model, self.regions)
+        hidden = table.from_full(self.suppressed)
+        witnesses = Witnesses.start(table.model)
+        public = table.from_full(self.public)
+        hidden |= whole_table_complements(table.model, hidden, public, width, witnesses)
+        self.hide(table.full_cell[hidden & (table.full_cell >= 0)])
+        chosen = _covering(witnesses, np.flatnonzero(hidden), width)
+        self.region_changes = np.array(
+            [table.to_full(witnesses.table(w) - witnesses.values, self.model.size) for w in chosen]
+        ).reshape(-1, self.model.size)
+
+    # 2. and 3., one part of the regions at a time.
+
+    def _parts(self, width: int) -> list[_Part]:
+        """The regions in PARTS parts of about equal work (most first, to the lighter
+        part); the work of a region is its suppressed cells, each a target to settle."""
+        inside = (self.regions.block >= 0) & self.suppressed
+        sizes = np.bincount(self.regions.block[inside], minlength=self.regions.count)
+        parts: list[list[int]] = [[] for _ in range(PARTS)]
+        load = [0] * PARTS
+        for group in sorted(range(self.regions.count), key=lambda g: (-int(sizes[g]), g)):
+            lightest = min(range(PARTS), key=lambda p: (load[p], p))
+            parts[lightest].append(group)
+            load[lightest] += int(sizes[group])
+        return [_part(self, tuple(sorted(groups)), width) for groups in parts if groups]
+
+    def lift_part(self, groups: tuple[int, ...]) -> dict[tuple[int, int], SparseChange]:
+        """Every chosen region-level change lifted into each of ``groups`` it moves."""
+        lifts: dict[tuple[int, int], SparseChange] = {}
+        for k, change in enumerate(self.region_changes):
+            for group in self.regions.moved_groups(change, CHANGE_TOLERANCE).tolist():
+                if group in groups:
+                    lifted = self._lift_into(change, group)
+                    if lifted is not None:
+                        lifts[(k, group)] = lifted
+        return lifts
+
+    def _lift_into(self, change: FloatArray, group: int) -> SparseChange | None:
+        block = self.regions.cells_of(group)
+        hidden = self.cost <= REUSE_COST
+        columns = self.regions.column
+        under = (columns >= 0) & (np.abs(change[np.maximum(columns, 0)]) > CHANGE_TOLERANCE)
+        # Over the hidden cells first: a smaller programme, and nothing new to hide.
+        for box in (block & hidden & under, block & hidden, block):
+            lifted = cheapest_lift(self.model, box, change, self.cost, self.limits)
+            if lifted is not None:
+                cells = np.flatnonzero(block & (np.abs(lifted) > CHANGE_TOLERANCE))
+                self.hide(cells)
+                return cells, lifted[cells]
+        return None
+
+    def keep_lifts(self, lifts: dict[tuple[int, int], SparseChange]) -> None:
+        """Whole-country tables from the lifts of every region a change moves."""
+        for k, change in enumerate(self.region_changes):
+            groups = self.regions.moved_groups(change, CHANGE_TOLERANCE).tolist()
+            if all((k, group) in lifts for group in groups):
+                total = change.copy()
+                for group in groups:
+                    cells, moved = lifts[(k, group)]
+                    total[cells] = moved
+                self.lifted[k] = total
+                self.take([total])
+
+    def settle(self, groups: tuple[int, ...], width: int) -> None:
+        """Cover every suppressed LA-level cell of ``groups`` that a regional change can."""
+        here = np.isin(self.regions.block, groups) & self.model.published
+        given_up: set[int] = set()
+        while True:
+            targets = np.flatnonzero(self.suppressed & here)
+            open_ = self.witnesses.uncovered(targets, width)
+            if len(open_):
+                open_ = self.check(open_, width)
+            if given_up.issuperset(open_.tolist()):
+                return
+            queue = deque(t for t in stable_order(self.model, open_) if t not in given_up)
+            while queue:
+                target = queue.popleft()
+                if self.witnesses.covers(target, width):
+                    continue
+                rise = self._rise(target, width)
+                if self._witness_locally(target, rise):
+                    continue
+                change = self._regional_change(target, rise)
+                if change is None:
+                    given_up.add(target)
+                    continue
+                queue.extend(stable_order(self.model, self.take([change])))
+
+    # How the parts' work comes back.
+
+    def _merge(self, results: list[_PartResult]) -> None:
+        for result in results:
+            self.hide(result.hidden)
+        lifts = {key: lift for result in results for key, lift in result.lifts.items()}
+        if lifts:
+            self.keep_lifts(lifts)
+        values = self.witnesses.values
+        for result in results:
+            for cells, change in result.tables:
+                table = values.copy()
+                table[cells] += change
+                self.witnesses.add(table)
+
+    # The whole-table search's stages and changes, regional first.
+
+    def _stages(self, known: BoolArray) -> list[Callable[[IntArray, int], None]]:
+        if not self.in_part:
+            return super()._stages(known)
+        # In a part, whole-table checks are left to the whole-table search that follows.
+        blocked = known | self.regions.boundary
+        return [self.spread_stage(blocked), self.exact_stage(blocked), self.local_checks]
+
+    def _changes(self, target: int, rise: float, width: int) -> list[FloatArray] | None:
+        change = self._regional_change(target, rise)
+        return [change] if change is not None else super()._changes(target, rise, width)
+
+    def _regional_change(self, target: int, rise: float) -> FloatArray | None:
+        """A change inside the target's region: with its region-level cells fixed, or
+        around a lifted table that moves the target's region-level column most."""
+        group = int(self.regions.block[target])
+        if group < 0:
+            return None
+        block = self.regions.cells_of(group)
+        hidden = self.cost <= REUSE_COST
+        near = self.boxes.box(target, self.cost, SEARCH_BREADTH) | hidden
+        ranked = self._lifts_moving(int(self.regions.column[target]))
+        for box in (hidden & block, near & block):
+            change = cheapest_rise(self.model, box, target, rise, self.cost, self.limits)
+            if change is not None:
+                return change
+            for k in ranked:
+                change = self._rise_on_lift(k, target, rise, box)
+                if change is not None:
+                    return change
+        return None
+
+    def _lifts_moving(self, column: int) -> list[int]:
+        if column < 0 or not self.lifted:
+            return []
+        kept = np.array(sorted(self.lifted), dtype=np.int64)
+        moves = self.region_changes[kept, column]
+        best = np.argsort(-moves, kind="stable")[:LIFTS_PER_TARGET]
+        return [int(kept[i]) for i in best if moves[i] > CHANGE_TOLERANCE]
+
+    def _rise_on_lift(self, k: int, target: int, rise: float, box: BoolArray) -> FloatArray | None:
+        """Lifted table ``k`` with the target raised further by a zero-sum change inside
+        ``box`` (one region's cells), around the lifted table instead of the true one."""
+        lifted = self.lifted[k]
+        need = rise - float(lifted[target])
+        if need <= CHANGE_TOLERANCE:
+            return lifted
+        values = self.model.values + lifted
+        down = np.where(self.public, 0.0, np.maximum(values, 0.0))
+        change = cheapest_rise(
+            self.model, box, target, need, self.cost, Limits(up=self.limits.up, down=down)
+        )
+        return None if change is None else lifted + change
+
+
+def _covering(witnesses: Witnesses, targets: IntArray, width: int) -> list[int]:
+    """Witness tables that between them span every target: each is lifted into every
+    region it moves, so the fewer the better. Greedy, in a stable order."""
+    lo = witnesses.values[targets].copy()
+    hi = lo.copy()
+    chosen: list[int] = []
+    for i in np.argsort(targets, kind="stable").tolist():
+        if hi[i] - lo[i] >= width - CHANGE_TOLERANCE:
+            continue
+        for w in (int(witnesses.hi_from[targets[i]]), int(witnesses.lo_from[targets[i]])):
+            if w and w not in chosen:
+                chosen.append(w)
+                table = witnesses.table(w)[targets]
+                np.minimum(lo, table, out=lo)
+                np.maximum(hi, table, out=hi)
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Some regions to work on, with a copy of the search's state of its own."""
+
+    search: RegionalSearch
+    groups: tuple[int, ...]
+    width: int
+
+
+def _part(search: RegionalSearch, groups: tuple[int, ...], width: int) -> _Part:
+    own = copy.deepcopy(search)  # the same start for every part, here or in a process
+    own.witnesses.log, own.in_part, own.processes = [], True, 1
+    return _Part(own, groups, width)
+
+
+@dataclass(frozen=True)
+class _PartResult:
+    hidden: IntArray
+    tables: list[SparseChange]
+    lifts: dict[tuple[int, int], SparseChange]
+
+
+def _lift_part(part: _Part) -> _PartResult:
+    search = part.search
+    before = search.suppressed.copy()
+    lifts = search.lift_part(part.groups)
+    return _PartResult(np.flatnonzero(search.suppressed & ~before), [], lifts)
+
+
+def _settle_part(part: _Part) -> _PartResult:
+    search = part.search
+    before = search.suppressed.copy()
+    search.settle(part.groups, part.width)
+    found = search.witnesses.log or []
+    return _PartResult(np.flatnonzero(search.suppressed & ~before), found, {})

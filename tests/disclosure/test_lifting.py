@@ -1,0 +1,159 @@
+"""Lifted witnesses: the region-level table protected first, its tables lifted into regions.
+
+The national table takes this path (from LIFT_MIN_PRIMARY primary cells); these tests
+force it on small hierarchical tables and hold what it finds to the exact audit.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from safepupil.disclosure import Dimension
+from safepupil.disclosure.audit import audit_suppression
+from safepupil.disclosure.cell_model import CellModel, build_cell_model
+from safepupil.disclosure.complements import choose_complements
+from safepupil.disclosure.lifting import cheapest_lift, region_table, regions_of
+from safepupil.disclosure.perturbation import Limits
+from safepupil.disclosure.policy import FrequencyPolicy
+from safepupil.disclosure.primary import primary_reason
+from safepupil.disclosure.witnesses import Witnesses
+
+POLICY = FrequencyPolicy()
+LAS = tuple(f"L{i}" for i in range(7))
+LA = Dimension("la", LAS, (("R1", LAS[:4]), ("R2", LAS[4:])))
+SEN = Dimension("sen", ("N", "K", "E"))
+REASON = Dimension("reason", ("PEX", "MHN", "OTH"))
+
+
+def national_like(seed: int, tables: list[tuple[str, ...]] | None = None) -> CellModel:
+    rng = np.random.default_rng(seed)
+    counts = {
+        key: int(n)
+        for key in itertools.product(LAS, SEN.codes, REASON.codes)
+        if (n := rng.choice([0, 0, 1, 2, 3, 5, 8, 13, 30]))
+    }
+    return build_cell_model(counts, [LA, SEN, REASON], tables or [("la", "sen", "reason")])
+
+
+def primary_of(model: CellModel) -> np.ndarray:
+    return np.array(
+        [
+            shown and primary_reason(int(v), POLICY) is not None
+            for v, shown in zip(model.values, model.published, strict=True)
+        ]
+    )
+
+
+def row_sums(model: CellModel, change: np.ndarray) -> np.ndarray:
+    return np.bincount(
+        model.row_of_entry,
+        weights=model.row_coefs * change[model.row_cells],
+        minlength=model.row_count,
+    )
+
+
+def test_the_blocks_follow_the_groups_and_each_cell_has_its_region_level_column() -> None:
+    model = national_like(0)
+    regions = regions_of(model)
+    assert regions is not None and regions.count == 2
+    for cell, identity in enumerate(model.identities):
+        la = identity[0]
+        if la in LAS:
+            region = "R1" if la in LAS[:4] else "R2"
+            assert regions.block[cell] == ("R1", "R2").index(region)
+            assert model.identities[regions.column[cell]] == (region, *identity[1:])
+        else:
+            assert regions.block[cell] == -1 and regions.column[cell] == -1
+            assert regions.group[cell] == {"R1": 0, "R2": 1, "Total": -1}[la]
+    flat = build_cell_model({("N", "PEX"): 3}, [SEN, REASON], [("sen", "reason")])
+    assert regions_of(flat) is None
+
+
+@pytest.mark.parametrize(
+    "tables", [[("la", "sen", "reason")], [("la", "sen"), ("la", "reason"), ("sen", "reason")]]
+)
+def test_the_region_table_holds_the_same_values_at_every_region_level_cell(
+    tables: list[tuple[str, ...]],
+) -> None:
+    model = national_like(1, tables)
+    regions = regions_of(model)
+    assert regions is not None
+    table = region_table(model, regions)
+    for cut_cell, full_cell in enumerate(table.full_cell.tolist()):
+        if full_cell >= 0:
+            assert table.model.identities[cut_cell] == model.identities[full_cell]
+            assert table.model.values[cut_cell] == model.values[full_cell]
+    boundary = np.flatnonzero(regions.boundary)
+    assert set(boundary.tolist()) <= set(table.full_cell.tolist())  # every one is there
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_lifted_change_adds_up_everywhere_and_keeps_every_count_at_or_above_zero(
+    seed: int,
+) -> None:
+    model = national_like(seed)
+    regions = regions_of(model)
+    assert regions is not None
+    table = region_table(model, regions)
+    primary = table.from_full(primary_of(model))
+    witnesses = Witnesses.start(table.model)
+    none = np.zeros(table.model.size, dtype=bool)
+    choose_complements(table.model, primary, none, 10, witnesses=witnesses)
+    assert witnesses.changes, "the region-level search found no witness table"
+    limits = Limits.of(model, np.zeros(model.size, dtype=bool))
+    cost = np.ones(model.size)
+    for w in sorted(witnesses.changes):
+        region_change = table.to_full(witnesses.table(w) - witnesses.values, model.size)
+        lifted = region_change.copy()
+        for group in range(regions.count):
+            block = regions.cells_of(group)
+            change = cheapest_lift(model, block, region_change, cost, limits)
+            assert change is not None
+            assert np.allclose(change[~block], region_change[~block])  # nothing else moves
+            lifted[block] = change[block]
+        assert np.allclose(row_sums(model, lifted), 0.0, atol=1e-6)
+        assert np.all(model.values + lifted >= -1e-6)
+        assert np.allclose(lifted[regions.boundary], region_change[regions.boundary])
+
+
+def test_a_lift_the_public_cells_cannot_follow_is_refused() -> None:
+    # R1's LA totals are public: one more pupil in R1 has no LA to go to.
+    model = national_like(2)
+    regions = regions_of(model)
+    assert regions is not None
+    up = np.zeros(model.size)
+    for area, sen, reason in itertools.product(("R1", "Total"), ("N", "Total"), ("PEX", "Total")):
+        up[model.identities.index((area, sen, reason))] = 1.0  # one more pupil in R1, N, PEX
+    public = np.array(
+        [ident[0] in LAS[:4] and ident[1:] == ("Total", "Total") for ident in model.identities]
+    )
+    block = regions.cells_of(0)
+    assert cheapest_lift(model, block, up, np.ones(model.size), Limits.of(model, public)) is None
+    lifted = cheapest_lift(
+        model, block, up, np.ones(model.size), Limits.of(model, np.zeros(model.size, dtype=bool))
+    )
+    assert lifted is not None and lifted[block].sum() > 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_lifted_search_leaves_no_cell_narrower_than_the_width(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepupil.disclosure import complements, secondary
+
+    monkeypatch.setattr(complements, "LIFT_MIN_PRIMARY", 0)
+    monkeypatch.setattr(secondary, "LOCAL_CHECKS_MIN_HIDDEN", 0)
+    model = national_like(seed)
+    primary = primary_of(model)
+    public = np.zeros_like(primary)
+    witnesses = Witnesses.start(model)
+    hidden = primary | choose_complements(model, primary, public, 10, witnesses=witnesses)
+    exact = audit_suppression(model, hidden, 10, processes=1)
+    assert exact.protected, [i for i in exact.intervals if i.hi - i.lo < 10]
+    certified = audit_suppression(model, hidden, 10, witnesses=witnesses, exact_up_to=0)
+    assert certified.protected  # the lifted tables certify every interval on their own
+    again = primary | choose_complements(model, primary, public, 10)
+    assert np.array_equal(hidden, again)  # the same pattern every time
