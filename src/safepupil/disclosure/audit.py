@@ -198,6 +198,8 @@ def audit_suppression(
             ends.fill(component.cells[targets], *found)
             # Never refuse for want of a certificate: solve what the witnesses leave short.
             targets = targets[found[1] - found[0] < width - AUDIT_TOLERANCE]
+            if len(targets) == 0:
+                continue  # every interval certified: no programme to build
         jobs.extend(_Job(component, part, local_seen) for part in parts_of(targets))
     # Processes only pay when a component was cut into parts; small tables stay here.
     cut = len(jobs) > len({id(job.component) for job in jobs})

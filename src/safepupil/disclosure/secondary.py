@@ -44,6 +44,7 @@ from safepupil.disclosure.neighbourhood import Neighbourhoods
 from safepupil.disclosure.perturbation import Limits, cheapest_rise, cheapest_spread
 from safepupil.disclosure.witnesses import (
     CHANGE_TOLERANCE,
+    SPREAD_ROUNDS,
     Witnesses,
     attacker_witnesses,
     spread_witnesses,
@@ -138,10 +139,12 @@ class Search:
         blocked = known | self.boundary
         return [spread(blocked), exact(blocked), self.local_checks, exact(known)]
 
-    def spread_stage(self, fixed: BoolArray) -> Callable[[IntArray, int], None]:
+    def spread_stage(
+        self, fixed: BoolArray, rounds: int = SPREAD_ROUNDS
+    ) -> Callable[[IntArray, int], None]:
         """Shared witnesses (witnesses.py) with ``fixed`` cells held at their values."""
         model, witnesses = self.model, self.witnesses
-        return lambda open_, width: spread_witnesses(model, fixed, witnesses, open_, width)
+        return lambda open_, width: spread_witnesses(model, fixed, witnesses, open_, width, rounds)
 
     def exact_stage(self, fixed: BoolArray) -> Callable[[IntArray, int], None]:
         """Exact attacker checks (witnesses.py) with ``fixed`` cells held at their values."""

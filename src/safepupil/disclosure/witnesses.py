@@ -97,7 +97,12 @@ class Witnesses:
 
 
 def spread_witnesses(
-    model: CellModel, known: BoolArray, witnesses: Witnesses, targets: IntArray, width: int
+    model: CellModel,
+    known: BoolArray,
+    witnesses: Witnesses,
+    targets: IntArray,
+    width: int,
+    rounds: int = SPREAD_ROUNDS,
 ) -> None:
     """Witness many targets at once from the attacker's own programme.
 
@@ -114,7 +119,7 @@ def spread_witnesses(
             continue
         attacker = AttackerModel(component, upper=values[component.cells] + width)
         open_ = local
-        for _ in range(SPREAD_ROUNDS):
+        for _ in range(rounds):
             point = attacker.optimise_sum(open_, signs.choice((-1.0, 1.0), len(open_)))
             table = values.copy()
             table[component.cells] = point
