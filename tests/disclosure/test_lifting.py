@@ -19,6 +19,7 @@ from safepupil.disclosure.lifting import cheapest_lift, region_table, regions_of
 from safepupil.disclosure.perturbation import Limits
 from safepupil.disclosure.policy import FrequencyPolicy
 from safepupil.disclosure.primary import primary_reason
+from safepupil.disclosure.regional import RegionalSearch, _covering
 from safepupil.disclosure.witnesses import Witnesses
 
 POLICY = FrequencyPolicy()
@@ -157,3 +158,60 @@ def test_the_lifted_search_leaves_no_cell_narrower_than_the_width(
     assert certified.protected  # the lifted tables certify every interval on their own
     again = primary | choose_complements(model, primary, public, 10)
     assert np.array_equal(hidden, again)  # the same pattern every time
+
+
+def test_the_pattern_is_the_same_in_one_process_or_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safepupil.disclosure import complements
+
+    monkeypatch.setattr(complements, "LIFT_MIN_PRIMARY", 0)
+    model = national_like(3)
+    primary = primary_of(model)
+    public = np.zeros_like(primary)
+    one = choose_complements(model, primary, public, 10, processes=1)
+    two = choose_complements(model, primary, public, 10, processes=2)
+    assert np.array_equal(one, two)
+
+
+def test_every_region_is_in_exactly_one_part_and_the_parts_share_the_work() -> None:
+    las = tuple(f"L{i:02}" for i in range(30))
+    groups = tuple((f"R{g}", las[g * 5 : g * 5 + 5]) for g in range(6))
+    la = Dimension("la", las, groups)
+    rng = np.random.default_rng(4)
+    counts = {key: int(rng.integers(0, 6)) for key in itertools.product(las, SEN.codes)}
+    model = build_cell_model(counts, [la, SEN], [("la", "sen")])
+    regions = regions_of(model)
+    assert regions is not None
+    primary = primary_of(model)
+    search = RegionalSearch(model, primary, np.zeros_like(primary), Witnesses.start(model), regions)
+    parts = search._parts(10)
+    assigned = sorted(group for part in parts for group in part.groups)
+    assert assigned == list(range(6))
+    work = [int(np.count_nonzero(np.isin(regions.block, p.groups) & primary)) for p in parts]
+    assert max(work) - min(work) <= max(
+        int(np.count_nonzero((regions.block == g) & primary)) for g in range(6)
+    )
+    assert all(part.search is not search for part in parts)  # each part has its own state
+
+
+@pytest.mark.parametrize(
+    ("values", "tables", "expected"),
+    [
+        # The second table alone spans both targets: only it is chosen.
+        ([5.0, 20.0], [[6.0, 21.0], [15.0, 8.0]], [2]),
+        # One table spans the second target, and then the other completes the first.
+        ([5.0, 20.0], [[0.0, 10.0], [11.0, 20.0]], [1, 2]),
+        # Neither table alone spans the target (0 to 5, 5 to 11): both ends are kept.
+        ([5.0], [[0.0], [11.0]], [1, 2]),
+    ],
+)
+def test_the_covering_tables_span_every_target(
+    values: list[float], tables: list[list[float]], expected: list[int]
+) -> None:
+    witnesses = Witnesses.around(np.array(values))
+    for table in tables:
+        witnesses.add(np.array(table))
+    targets = np.arange(len(values))
+    chosen = _covering(witnesses, targets, 10)
+    assert sorted(chosen) == expected
+    spans = np.array([witnesses.table(w) for w in [0, *chosen]])
+    assert np.all(spans.max(axis=0) - spans.min(axis=0) >= 10)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +36,8 @@ from safepupil.disclosure.secondary import (
     REUSE_COST,
     SEARCH_BREADTH,
     Search,
+    complete,
     stable_order,
-    whole_table_complements,
 )
 from safepupil.disclosure.witnesses import CHANGE_TOLERANCE, Witnesses
 
@@ -82,12 +82,24 @@ class RegionalSearch(Search):
         hidden = table.from_full(self.suppressed)
         witnesses = Witnesses.start(table.model)
         public = table.from_full(self.public)
-        hidden |= whole_table_complements(table.model, hidden, public, width, witnesses)
+        search = Search(table.model, hidden, public, witnesses)
+        search.cost += self._cost_below(table.full_cell) * (search.cost > REUSE_COST)
+        hidden |= complete(search, width)
         self.hide(table.full_cell[hidden & (table.full_cell >= 0)])
         chosen = _covering(witnesses, np.flatnonzero(hidden), width)
         self.region_changes = np.array(
             [table.to_full(witnesses.table(w) - witnesses.values, self.model.size) for w in chosen]
         ).reshape(-1, self.model.size)
+
+    def _cost_below(self, full_cell: IntArray) -> FloatArray:
+        """Per region-level cell, the cheapest of the LA-level cells under it: moving a
+        region-level cell moves one of them in every lift, so the region-level search
+        pays for that too, and prefers cells whose LA-level cells are hidden already."""
+        below = np.flatnonzero(self.regions.column >= 0)
+        cheapest = np.full(self.model.size, np.inf)
+        np.minimum.at(cheapest, self.regions.column[below], self.cost[below])
+        out = np.where(full_cell >= 0, cheapest[np.maximum(full_cell, 0)], 0.0)
+        return np.where(np.isfinite(out), out, 0.0)
 
     # 2. and 3., one part of the regions at a time.
 
@@ -155,10 +167,9 @@ class RegionalSearch(Search):
                 target = queue.popleft()
                 if self.witnesses.covers(target, width):
                     continue
-                rise = self._rise(target, width)
-                if self._witness_locally(target, rise):
-                    continue
-                changes = self._changes(target, rise, width)
+                # No local box first (as the whole-table search has): in a region, the
+                # lifted tables settle most of what it would, for less.
+                changes = self._changes(target, self._rise(target, width), width)
                 if changes is None:
                     given_up.add(target)  # left for the whole-table search to refuse
                     continue
@@ -193,24 +204,25 @@ class RegionalSearch(Search):
         return [change] if change is not None else super()._changes(target, rise, width)
 
     def _regional_change(self, target: int, rise: float) -> FloatArray | None:
-        """A change inside the target's region: with its region-level cells fixed, or
-        around a lifted table that moves the target's region-level column most."""
-        group = int(self.regions.block[target])
-        if group < 0:
+        """A change inside the target's region (None if none of them can)."""
+        if self.regions.block[target] < 0:
             return None
-        block = self.regions.cells_of(group)
-        hidden = self.cost <= REUSE_COST
-        near = self.boxes.box(target, self.cost, SEARCH_BREADTH) | hidden
+        tries = self._regional_tries(target, rise)
+        return next((change for change in tries if change is not None), None)
+
+    def _regional_tries(self, target: int, rise: float) -> Iterator[FloatArray | None]:
+        """Changes inside the target's region, cheapest programmes first: around the
+        lifted tables that move its region-level column most, then with its region-level
+        cells fixed (over hidden cells that is what the exact checks just asked, so the
+        lifted tables go first), then the same with released cells nearby."""
+        block = self.regions.cells_of(int(self.regions.block[target]))
+        hidden = (self.cost <= REUSE_COST) & block
         ranked = self._lifts_moving(int(self.regions.column[target]))
-        for box in (hidden & block, near & block):
-            change = cheapest_rise(self.model, box, target, rise, self.cost, self.limits)
-            if change is not None:
-                return change
-            for k in ranked:
-                change = self._rise_on_lift(k, target, rise, box)
-                if change is not None:
-                    return change
-        return None
+        yield from (self._rise_on_lift(k, target, rise, hidden) for k in ranked)
+        yield cheapest_rise(self.model, hidden, target, rise, self.cost, self.limits)
+        near = (self.boxes.box(target, self.cost, SEARCH_BREADTH) & block) | hidden
+        yield cheapest_rise(self.model, near, target, rise, self.cost, self.limits)
+        yield from (self._rise_on_lift(k, target, rise, near) for k in ranked)
 
     def _lifts_moving(self, column: int) -> list[int]:
         if column < 0 or not self.lifted:
