@@ -184,7 +184,7 @@ def audit_suppression(
     components = attacker_components(model, known)
     if any(len(component.cells) > exact_up_to for component in components):
         witnesses = witnesses or Witnesses.start(model)
-        _more_witnesses(model, known, suppressed & model.published, witnesses)
+        _more_witnesses(model, known, suppressed & model.published, witnesses, processes)
     seen = checked_spread(model, known, cells, witnesses)
     ends = _Ends.empty(model.size)
     jobs: list[_Job] = []
@@ -218,37 +218,67 @@ def audit_suppression(
 
 
 def _more_witnesses(
-    model: CellModel, known: BoolArray, targets: BoolArray, witnesses: Witnesses
+    model: CellModel,
+    known: BoolArray,
+    targets: BoolArray,
+    witnesses: Witnesses,
+    processes: int | None,
 ) -> None:
     """A few more witnesses per group block (blocks.py), each a cheap programme.
 
     The search's witnesses need only span the width, so many stop short of the ends.
     Here every target is pushed down together, then random halves of those not yet at
-    their propagated bound are pushed up (fixed seed), with every unknown capped at that
-    bound, which cuts off no table.
+    their propagated bound are pushed up (fixed seed per block), with every unknown
+    capped at that bound, which cuts off no table. The blocks are independent: with
+    several, they are shared between processes (the tables do not depend on how).
     """
     boundary = group_boundary(model)
     fixed = known if boundary is None else known | boundary
     values = model.values.astype(np.float64)
-    signs = np.random.default_rng(AUDIT_SEED)
-    for component in attacker_components(model, fixed):
-        local = np.flatnonzero(targets[component.cells])
-        if len(local) == 0:
-            continue
-        cells = component.cells
-        ceiling = propagated_bounds(component)[1]
-        cap = np.where(np.isfinite(ceiling), ceiling, values[cells] + 1)
-        attacker = AttackerModel(component, upper=cap)
-        table = values.copy()
-        table[cells] = attacker.minimise_sum(local)
-        witnesses.add(table)
-        for _ in range(AUDIT_PUSH_ROUNDS):
-            below = local[witnesses.hi[cells[local]] < cap[local] - AUDIT_TOLERANCE]
-            if len(below) == 0:
-                break
-            weights = signs.choice((-1.0, 1.0), len(below))  # -1: as high as it can go
-            table[cells] = attacker.optimise_sum(below, weights)
+    jobs = [
+        _Push(
+            component,
+            np.flatnonzero(targets[component.cells]),
+            values[component.cells],
+            witnesses.hi[component.cells],
+            seed,
+        )
+        for seed, component in enumerate(attacker_components(model, fixed))
+        if np.any(targets[component.cells])
+    ]
+    cut = len(jobs) > 1 and boundary is not None
+    for job, points in zip(jobs, run_all(_push, jobs, processes if cut else 1), strict=True):
+        for point in points:
+            table = values.copy()
+            table[job.component.cells] = point
             witnesses.add(table)
+
+
+@dataclass(frozen=True)
+class _Push:
+    component: Component
+    targets: IntArray  # local columns
+    values: FloatArray  # true value of each unknown
+    high: FloatArray  # highest value the witnesses so far reach, per unknown
+    seed: int
+
+
+def _push(job: _Push) -> list[FloatArray]:
+    """The tables of one block's pushes (_more_witnesses), in the order they were found."""
+    ceiling = propagated_bounds(job.component)[1]
+    cap = np.where(np.isfinite(ceiling), ceiling, job.values + 1)
+    attacker = AttackerModel(job.component, upper=cap)
+    signs = np.random.default_rng((AUDIT_SEED, job.seed))
+    points = [attacker.minimise_sum(job.targets).copy()]
+    high = np.maximum(job.high, points[0])
+    for _ in range(AUDIT_PUSH_ROUNDS):
+        below = job.targets[high[job.targets] < cap[job.targets] - AUDIT_TOLERANCE]
+        if len(below) == 0:
+            break
+        weights = signs.choice((-1.0, 1.0), len(below))  # -1: as high as it can go
+        points.append(attacker.optimise_sum(below, weights).copy())
+        np.maximum(high, points[-1], out=high)
+    return points
 
 
 @dataclass
