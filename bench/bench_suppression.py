@@ -20,7 +20,7 @@ successive sizes (time ~ cells ** k):
     (default 100,000: the whole series);
   * at AP census density (about 25,000 pupils nationally, most cells small): LA x SEN x
     reason on 1, 2, 3, 5, 7 and 9 regions, then with a sex dimension, up to
-    --sparse-growth CELLS (default 8,000: the national table alone takes minutes).
+    --sparse-growth CELLS (default 25,000: up to the national table).
 
 The counts are synthetic and skewed like the censuses (a few LAs, needs and reasons hold
 most pupils); the fixed tables have AP census density.
@@ -216,7 +216,7 @@ def main() -> None:
     parser.add_argument(
         "--sparse-growth",
         type=int,
-        default=8_000,
+        default=25_000,
         metavar="CELLS",
         help="time against size at AP census density, to CELLS",
     )

@@ -139,15 +139,20 @@ def test_a_lift_the_public_cells_cannot_follow_is_refused() -> None:
     assert lifted is not None and lifted[block].sum() > 0
 
 
-@pytest.mark.parametrize("seed", range(8))
+LINKED = [("la", "sen"), ("la", "reason"), ("sen", "reason")]
+
+
+@pytest.mark.parametrize(
+    ("seed", "tables"), [(seed, None) for seed in range(8)] + [(seed, LINKED) for seed in range(3)]
+)
 def test_the_lifted_search_leaves_no_cell_narrower_than_the_width(
-    seed: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, tables: list[tuple[str, ...]] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from safepupil.disclosure import complements, secondary
 
     monkeypatch.setattr(complements, "LIFT_MIN_PRIMARY", 0)
     monkeypatch.setattr(secondary, "LOCAL_CHECKS_MIN_HIDDEN", 0)
-    model = national_like(seed)
+    model = national_like(seed, tables)
     primary = primary_of(model)
     public = np.zeros_like(primary)
     witnesses = Witnesses.start(model)

@@ -20,7 +20,7 @@ from safepupil.disclosure.witnesses import Witnesses
 # From this many primary cells in a grouped table the regional search goes first.
 # Below it the whole-table search is fast and hides a few cells fewer (measured on
 # LA x SEN x reason tables: see DEVELOPERS.md, Decisions).
-LIFT_MIN_PRIMARY = 3000
+LIFT_MIN_PRIMARY = 5000
 
 
 def choose_complements(
