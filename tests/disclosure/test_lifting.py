@@ -1,6 +1,6 @@
 """Lifted witnesses: the region-level table protected first, its tables lifted into regions.
 
-The national table takes this path (from LIFT_MIN_PRIMARY primary cells); these tests
+National tables take this path (complements.takes_regional_search); these tests
 force it on small hierarchical tables and hold what it finds to the exact audit.
 """
 
@@ -151,6 +151,7 @@ def test_the_lifted_search_leaves_no_cell_narrower_than_the_width(
     from safepupil.disclosure import complements, secondary
 
     monkeypatch.setattr(complements, "LIFT_MIN_PRIMARY", 0)
+    monkeypatch.setattr(complements, "LIFT_MIN_CELLS", 0)
     monkeypatch.setattr(secondary, "LOCAL_CHECKS_MIN_HIDDEN", 0)
     model = national_like(seed, tables)
     primary = primary_of(model)
@@ -169,6 +170,7 @@ def test_the_pattern_is_the_same_in_one_process_or_two(monkeypatch: pytest.Monke
     from safepupil.disclosure import complements
 
     monkeypatch.setattr(complements, "LIFT_MIN_PRIMARY", 0)
+    monkeypatch.setattr(complements, "LIFT_MIN_CELLS", 0)
     model = national_like(3)
     primary = primary_of(model)
     public = np.zeros_like(primary)
@@ -220,3 +222,24 @@ def test_the_covering_tables_span_every_target(
     assert sorted(chosen) == expected
     spans = np.array([witnesses.table(w) for w in [0, *chosen]])
     assert np.all(spans.max(axis=0) - spans.min(axis=0) >= 10)
+
+
+@pytest.mark.parametrize(
+    ("cells", "primary", "regional"),
+    [
+        (22_680, 10_428, True),  # the national LA x SEN x reason table
+        (17_010, 4_035, True),  # the same at 1M pupils
+        (
+            7_980,
+            3_523,
+            False,
+        ),  # 53 LAs x 13 x 9: the whole-table search is quicker to a better pattern
+        (15_000, 3_000, True),
+        (14_999, 3_000, False),
+        (15_000, 2_999, False),
+    ],
+)
+def test_national_tables_take_the_regional_search(cells: int, primary: int, regional: bool) -> None:
+    from safepupil.disclosure.complements import takes_regional_search
+
+    assert takes_regional_search(cells, primary) is regional

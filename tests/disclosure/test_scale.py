@@ -28,6 +28,7 @@ def test_a_hierarchical_3d_table_is_protected(search: str, monkeypatch: pytest.M
 
     if search == "regional":  # the national table's path, on a table small enough to check
         monkeypatch.setattr(complements, "LIFT_MIN_PRIMARY", 0)
+        monkeypatch.setattr(complements, "LIFT_MIN_CELLS", 0)
     las = tuple(f"L{i:02}" for i in range(12))
     la = Dimension("la", las, (("R1", las[:5]), ("R2", las[5:9]), ("R3", las[9:])))
     sen = Dimension("sen", ("N", "K", "E", "S"))
