@@ -27,6 +27,10 @@ only has to be good, not right.
 Information loss: a released cell costs (value + 1) x MARGIN_COST_FACTOR ** depth per
 unit of change, where depth counts its dimensions at a group or total: the search
 prefers few cells, small cells, and interior cells to margins.
+
+This is the whole-table search. National tables first go through the regional search
+(regional.py, a subclass of Search), which leaves this one to finish (complements.py
+chooses).
 """
 
 from __future__ import annotations
