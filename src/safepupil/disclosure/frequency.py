@@ -17,6 +17,7 @@ import numpy as np
 from safepupil.disclosure.audit import AuditProof, audit_suppression
 from safepupil.disclosure.cell_model import BoolArray, CellModel, build_cell_model
 from safepupil.disclosure.complements import choose_complements
+from safepupil.disclosure.parallel import kept_workers
 from safepupil.disclosure.policy import FrequencyPolicy
 from safepupil.disclosure.primary import primary_reason
 from safepupil.disclosure.release import (
@@ -83,15 +84,16 @@ def protect_linked_counts(
     public[[cell for cell, _ in _cells_of(model, ((ref, None) for ref in public_cells))]] = True
     _refuse_small_public_cells(model, primary & public)
     witnesses = Witnesses.start(model)
-    try:
-        secondary = choose_complements(
-            model, primary, public, policy.protection_width, witnesses=witnesses
+    with kept_workers():  # the search and the audit share their worker processes
+        try:
+            secondary = choose_complements(
+                model, primary, public, policy.protection_width, witnesses=witnesses
+            )
+        except Unprotectable as failure:
+            raise _refusal(model, failure.identity, policy) from None
+        proof = audit_suppression(
+            model, primary | secondary, policy.protection_width, public, witnesses=witnesses
         )
-    except Unprotectable as failure:
-        raise _refusal(model, failure.identity, policy) from None
-    proof = audit_suppression(
-        model, primary | secondary, policy.protection_width, public, witnesses=witnesses
-    )
     if not proof.protected:
         # The search believed every cell covered; the audit disagrees. Never release.
         raise DisclosureRefused(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from safepupil.disclosure.cell_model import IntArray
@@ -34,6 +36,36 @@ def parts_of(columns: IntArray) -> list[IntArray]:
     return [columns[part::PARTS] for part in range(PARTS)]
 
 
+class _Pools(threading.local):
+    """Per thread: whether worker processes are being kept, and the pool once started."""
+
+    keeping: bool = False
+    pool: ProcessPoolExecutor | None = None
+
+
+_pools = _Pools()
+
+
+@contextmanager
+def kept_workers() -> Iterator[None]:
+    """Keep the worker processes that run_all starts for every run_all inside this block.
+
+    Starting a worker costs about half a second (a fresh interpreter imports numpy and
+    HiGHS), and protecting a national table asks for workers three or four times.
+    """
+    if _pools.keeping:
+        yield
+        return
+    _pools.keeping = True
+    try:
+        yield
+    finally:
+        _pools.keeping = False
+        if _pools.pool is not None:
+            _pools.pool.shutdown()
+            _pools.pool = None
+
+
 def run_all(solve: Callable[[J], R], jobs: Sequence[J], processes: int | None = None) -> list[R]:
     """``solve`` on every job, results in job order; in processes when there are cores for it.
 
@@ -42,11 +74,18 @@ def run_all(solve: Callable[[J], R], jobs: Sequence[J], processes: int | None = 
     workers = min(len(jobs), processes or available_cores())
     if workers < 2:
         return [solve(job) for job in jobs]
+    if _pools.keeping:
+        if _pools.pool is None:
+            _pools.pool = _new_pool(max(2, available_cores()))
+        return list(_pools.pool.map(solve, jobs))
+    with _new_pool(workers) as pool:
+        return list(pool.map(solve, jobs))
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
     # A fresh interpreter per worker ("spawn"): forking a process that runs other threads
     # (DuckDB, a web server) can leave the child holding a lock nobody will release.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(solve, jobs))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def available_cores() -> int:
