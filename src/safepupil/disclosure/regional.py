@@ -285,7 +285,10 @@ class _Part:
 
 
 def _part(search: RegionalSearch, groups: tuple[int, ...], width: int) -> _Part:
-    own = copy.deepcopy(search)  # the same start for every part, here or in a process
+    # The same start for every part, here or in a process. What no part changes (the
+    # model, its neighbourhoods, the blocks, the region-level tables) is shared.
+    shared = (search.model, search.boxes, search.regions, search.region_changes)
+    own = copy.deepcopy(search, {id(thing): thing for thing in shared})
     own.witnesses.log, own.in_part, own.processes = [], True, 1
     return _Part(own, groups, width)
 
