@@ -234,9 +234,10 @@ def test_the_covering_tables_span_every_target(
             3_523,
             False,
         ),  # 53 LAs x 13 x 9: the whole-table search is quicker to a better pattern
-        (15_000, 3_000, True),
-        (14_999, 3_000, False),
-        (15_000, 2_999, False),
+        (13_160, 6_222, True),  # 88 LAs x 13 x 9: four times quicker, 20 cells more of 6,305
+        (10_000, 3_000, True),
+        (9_999, 3_000, False),
+        (10_000, 2_999, False),
     ],
 )
 def test_national_tables_take_the_regional_search(cells: int, primary: int, regional: bool) -> None:

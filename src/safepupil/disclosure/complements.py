@@ -18,11 +18,12 @@ from safepupil.disclosure.secondary import complete, whole_table_complements
 from safepupil.disclosure.witnesses import Witnesses
 
 # A grouped table with this many cells and primary cells goes to the regional search
-# first: national tables. Measured (DEVELOPERS.md, Decisions): on 152 LAs x 13 x 9 it
-# takes 21 s instead of 250, on the same table at 1M pupils 6.5 s instead of 17 (972
-# secondary cells instead of 888); on 53 LAs x 13 x 9 (7,980 cells) the whole-table
-# search takes 22 s and hides 87 cells where the regional one hides 101.
-LIFT_MIN_CELLS = 15_000
+# first. Measured (DEVELOPERS.md, Decisions): on 152 LAs x 13 x 9 it takes 21 s instead
+# of 250, on 88 LAs x 13 x 9 (13,160 cells) 12 s instead of 50 with 20 cells more
+# hidden of 6,305, on the national table at 1M pupils 6.5 s instead of 17 (972 secondary
+# cells instead of 888); on 53 LAs x 13 x 9 (7,980 cells) the whole-table search takes
+# 22 s and hides 87 cells where the regional one hides 101.
+LIFT_MIN_CELLS = 10_000
 LIFT_MIN_PRIMARY = 3_000
 
 
