@@ -7,16 +7,19 @@ part of the country. Here, with lifted witnesses (lifting.py):
 1. the region-level table is protected on its own, and a few of its witness tables are
    chosen that between them span every hidden region-level cell (``_covering``);
 2. each chosen table is lifted into every region it moves, region by region;
-3. every region's suppressed LA-level cells are settled inside that region: by
-   programmes over the region's cells with its region-level cells fixed, or around a
-   lifted table that moves the cell's region-level column, raising the cell further.
+3. every region's suppressed LA-level cells are settled inside that region: shared
+   witnesses and exact checks in its group block, then per open cell a change around a
+   lifted table that moves the cell's region-level column (raising the cell further),
+   or programmes over the region's cells with its region-level cells fixed, and only
+   if none of those can, over the whole table.
 
 Steps 2 and 3 are independent between regions, so the regions are shared between
 PARTS jobs (parallel.py) that run in their own processes when there are cores. The
 parts are the same on every machine and each starts from the same state, so the
 pattern never depends on the cores. Every table a part finds is a table for the whole
-country, with every cell it moves hidden; what the parts leave open (and anything the
-audit's checks would not accept) goes to the whole-table search, which finishes.
+country, with every cell it moves hidden; whatever the parts leave open (region-level
+cells whose table could not be lifted, cells nothing could protect) goes to the
+whole-table search, which finishes, or refuses.
 """
 
 from __future__ import annotations
