@@ -44,42 +44,37 @@ class Limits:
 @dataclass(frozen=True)
 class _BoxRows:
     cells: IntArray  # model cell of each local column
-    rows: IntArray  # model row of each local row
     starts: IntArray
     columns: IntArray  # local columns of the up part; the down part is column + len(cells)
     coefs: FloatArray
+    rhs: FloatArray  # per local row: minus what its cells outside the box add
 
     @classmethod
-    def of(cls, model: CellModel, box: BoolArray) -> _BoxRows:
+    def of(cls, model: CellModel, box: BoolArray, fixed: FloatArray | None = None) -> _BoxRows:
+        """Every row with a box cell. ``fixed``: the change of the cells outside the box
+        (none when not given): the box's part of each row must make up for it."""
         cells = np.flatnonzero(box)
         local = np.full(model.size, -1, dtype=np.int64)
         local[cells] = np.arange(len(cells))
-        # Every row with a box cell: outside the box nothing moves, so the box's part of
-        # the row must add up to zero on its own.
-        row_of_entry_all = model.row_of_entry
-        rows = np.unique(row_of_entry_all[box[model.row_cells]])
+        rows = np.unique(model.row_of_entry[box[model.row_cells]])
         lengths = model.row_start[rows + 1] - model.row_start[rows]
         entries = expand_ranges(model.row_start[rows], lengths)
         inside = box[model.row_cells[entries]]
-        row_of_entry = np.repeat(np.arange(len(rows)), lengths)[inside]
-        kept = np.bincount(row_of_entry, minlength=len(rows))
+        local_row = np.repeat(np.arange(len(rows)), lengths)
+        kept = np.bincount(local_row[inside], minlength=len(rows))
+        rhs: FloatArray = np.zeros(len(rows))
+        if fixed is not None:
+            outside = entries[~inside]
+            weights = model.row_coefs[outside] * fixed[model.row_cells[outside]]
+            sums = np.bincount(local_row[~inside], weights=weights, minlength=len(rows))
+            rhs = -np.asarray(sums, dtype=np.float64)
         return cls(
             cells=cells,
-            rows=rows,
             starts=np.concatenate(([0], np.cumsum(kept))).astype(np.int64),
             columns=local[model.row_cells[entries[inside]]],
             coefs=model.row_coefs[entries[inside]],
+            rhs=rhs,
         )
-
-    def outside_sums(self, model: CellModel, box: BoolArray, fixed: FloatArray) -> FloatArray:
-        """Per local row, what its cells outside the box add with their ``fixed`` change."""
-        lengths = model.row_start[self.rows + 1] - model.row_start[self.rows]
-        entries = expand_ranges(model.row_start[self.rows], lengths)
-        cells = model.row_cells[entries]
-        weights = np.where(box[cells], 0.0, model.row_coefs[entries] * fixed[cells])
-        local_row = np.repeat(np.arange(len(self.rows)), lengths)
-        sums = np.bincount(local_row, weights=weights, minlength=len(self.rows))
-        return np.asarray(sums, dtype=np.float64)
 
     def split(self, offset: int) -> tuple[IntArray, IntArray, FloatArray]:
         """Rows over (up - down) with columns shifted by ``offset``."""
@@ -112,7 +107,7 @@ def cheapest_change(
     ``fixed``: the change of every cell outside the box (0 when not given): each row's
     cells in the box must make up for it. ``target``: a box cell and the rise it takes.
     """
-    rows = _BoxRows.of(model, box)
+    rows = _BoxRows.of(model, box, fixed)
     m = len(rows.cells)
     upper = np.concatenate((limits.up[rows.cells], limits.down[rows.cells]))
     lower = np.zeros(2 * m)
@@ -120,11 +115,7 @@ def cheapest_change(
         t = int(np.searchsorted(rows.cells, target[0]))
         lower[t] = upper[t] = target[1]
         upper[t + m] = 0.0
-    starts, columns, coefs = rows.split(0)
-    rhs = np.zeros(len(starts) - 1)
-    if fixed is not None:
-        rhs = -rows.outside_sums(model, box, fixed)
-    solution = _solve(np.tile(cost[rows.cells], 2), lower, upper, (starts, columns, coefs), rhs)
+    solution = _solve(np.tile(cost[rows.cells], 2), lower, upper, rows.split(0), rows.rhs)
     if solution is None:
         return None
     change = np.zeros(model.size) if fixed is None else np.where(box, 0.0, fixed)

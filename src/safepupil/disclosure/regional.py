@@ -70,6 +70,7 @@ class RegionalSearch(Search):
         self.regions = regions
         self.region_changes = np.zeros((0, model.size))  # chosen region-level tables - truth
         self.lifted: dict[int, FloatArray] = {}  # region change -> its lift (when it has one)
+        self.lifted_changes = np.zeros(0, dtype=np.int64)  # the keys of lifted, in order
         self.in_part = False
 
     def start(self, width: int, processes: int | None) -> None:
@@ -153,6 +154,7 @@ class RegionalSearch(Search):
                     total[cells] = moved
                 self.lifted[k] = total
                 self.take([total])
+        self.lifted_changes = np.array(sorted(self.lifted), dtype=np.int64)
 
     def settle(self, groups: tuple[int, ...], width: int) -> None:
         """Cover every suppressed LA-level cell of ``groups`` that a regional change can."""
@@ -228,9 +230,9 @@ class RegionalSearch(Search):
         yield from (self._rise_on_lift(k, target, rise, near) for k in ranked)
 
     def _lifts_moving(self, column: int) -> list[int]:
-        if column < 0 or not self.lifted:
+        kept = self.lifted_changes
+        if column < 0 or len(kept) == 0:
             return []
-        kept = np.array(sorted(self.lifted), dtype=np.int64)
         moves = self.region_changes[kept, column]
         best = np.argsort(-moves, kind="stable")[:LIFTS_PER_TARGET]
         return [int(kept[i]) for i in best if moves[i] > CHANGE_TOLERANCE]
