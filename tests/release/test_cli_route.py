@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -41,6 +42,19 @@ def test_a_member_gets_a_protected_table_and_its_export(setting: Setting, tmp_pa
     shown = {value for row in rows[1:] for value in row[2:]}
     # Every shown count is a multiple of the rounding base, or a symbol.
     assert all(v in {"c", "low", "x", "z"} or int(v) % 5 == 0 for v in shown)
+
+
+def test_it_says_which_stage_it_is_in_on_stderr(setting: Setting, tmp_path: Path) -> None:
+    result = _run(setting, tmp_path, "--project", str(setting.project_id), "--json",
+                  token=_token(setting, setting.person_id))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stages = [line[2:] for line in result.stderr.splitlines() if line.startswith("- ")]
+    expected = ["checking", "running the query", "applying the disclosure rules",
+                "choosing complementary", "proving the pattern", "recording"]  # fmt: skip
+    assert len(stages) == len(expected), stages
+    assert all(stage.startswith(e) for stage, e in zip(stages, expected, strict=True)), stages
+    # The table itself is on stdout alone, so --json output stays parseable.
+    assert json.loads(result.stdout)["release_id"]
 
 
 def test_without_a_token_or_project_it_refuses_and_says_what_to_do(

@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 out = Console()
 err = Console(stderr=True)
@@ -34,3 +41,25 @@ def progress_bar() -> Iterator[StageProgress]:
 
     with bar:
         yield advance
+
+
+@contextmanager
+def stage_line() -> Iterator[Callable[[str], None]]:
+    """One line on stderr naming the stage a long run is in, with the time it has taken.
+
+    On a terminal the line is redrawn in place and cleared at the end; elsewhere (a log,
+    a pipe) each stage is written once, on a line of its own.
+    """
+    if not err.is_terminal:
+        yield lambda stage: err.print(f"- {stage}", highlight=False, soft_wrap=True)
+        return
+    line = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = line.add_task("starting", total=None)
+    with line:
+        yield lambda stage: line.update(task, description=stage)

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from safepupil.cli.console import out
+from safepupil.cli.console import out, stage_line
 from safepupil.config import settings_from_environment
 from safepupil.errors import UserError
 from safepupil.governance.service import authenticate_token
@@ -42,7 +42,10 @@ def run_on_store(
     deployment = load_deployment(settings_from_environment(home).home)
     person = authenticate_token(deployment.control_engine(), token)
     query = load_query_file(query_file, load_catalogue())
-    table = run_protected_query(deployment, query, project_id=project_id, person_id=person.id)
+    with stage_line() as on_stage:
+        table = run_protected_query(
+            deployment, query, project_id=project_id, person_id=person.id, on_stage=on_stage
+        )
     if output is not None:
         table.export(output, output.suffix.lstrip(".").lower() or "csv")
     if json_output:

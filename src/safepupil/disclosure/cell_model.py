@@ -74,6 +74,18 @@ class CellModel:
         """The row of each entry of row_cells (asked for every programme the search builds)."""
         return np.repeat(np.arange(self.row_count), np.diff(self.row_start))
 
+    @cached_property
+    def rows_of_cell(self) -> tuple[IntArray, IntArray]:
+        """(start, rows): the rows holding cell c are rows[start[c]:start[c + 1]].
+
+        A programme over a box of cells needs only the rows of those cells: found from
+        the cells, that costs the box's size, not the model's.
+        """
+        order = np.argsort(self.row_cells, kind="stable")
+        counts = np.bincount(self.row_cells, minlength=self.size)
+        start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return start, self.row_of_entry[order]
+
 
 def build_cell_model(
     counts: Mapping[tuple[str, ...], int],

@@ -9,7 +9,7 @@ and nothing is released.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -44,6 +44,7 @@ def protect_linked_counts(
     *,
     public_cells: Collection[CellRef] = (),
     extra_primary: Mapping[CellRef, str] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> ProtectedRelease:
     """Suppress what must be suppressed in every published table and prove it is enough.
 
@@ -59,6 +60,7 @@ def protect_linked_counts(
     extra_primary: (table, key) -> reason for cells that fail a rule the count alone
         cannot show (dominance, class disclosure, differencing): they are hidden as
         primary cells with that reason, protected and audited like the others.
+    on_stage: told, in words, when the search and the audit start (cell counts only).
 
     Raises DisclosureRefused when no pattern of suppression can protect every
     suppressed cell, and QueryError when the tables or counts are malformed.
@@ -84,6 +86,9 @@ def protect_linked_counts(
     public[[cell for cell, _ in _cells_of(model, ((ref, None) for ref in public_cells))]] = True
     _refuse_small_public_cells(model, primary & public)
     witnesses = Witnesses.start(model)
+    report = on_stage or (lambda stage: None)
+    hidden = int(np.count_nonzero(primary))
+    report(f"choosing complementary suppressions ({model.size:,} cells, {hidden:,} primary)")
     with kept_workers():  # the search and the audit share their worker processes
         try:
             secondary = choose_complements(
@@ -91,6 +96,8 @@ def protect_linked_counts(
             )
         except Unprotectable as failure:
             raise _refusal(model, failure.identity, policy) from None
+        hidden += int(np.count_nonzero(secondary))
+        report(f"proving the pattern: the LP audit of {hidden:,} suppressed cells")
         proof = audit_suppression(
             model, primary | secondary, policy.protection_width, public, witnesses=witnesses
         )

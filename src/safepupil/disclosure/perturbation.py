@@ -56,7 +56,8 @@ class _BoxRows:
         cells = np.flatnonzero(box)
         local = np.full(model.size, -1, dtype=np.int64)
         local[cells] = np.arange(len(cells))
-        rows = np.unique(model.row_of_entry[box[model.row_cells]])
+        start, rows_of_cell = model.rows_of_cell
+        rows = np.unique(rows_of_cell[expand_ranges(start[cells], np.diff(start)[cells])])
         lengths = model.row_start[rows + 1] - model.row_start[rows]
         entries = expand_ranges(model.row_start[rows], lengths)
         inside = box[model.row_cells[entries]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from pyroaring import FrozenBitMap
@@ -44,6 +45,14 @@ from safepupil.release.shown import store_shown_table
 from safepupil.store.deployment import Deployment, open_store
 from safepupil.store.retention import RETENTION_RULE, expired_items, expired_refusal
 
+# Told a plain description of each stage as it starts (no pupil-level value is ever in
+# one): a long release shows what it is doing.
+StageReport = Callable[[str], None]
+
+
+def _quiet(stage: str) -> None:
+    """The report of a caller that shows no progress."""
+
 
 @dataclass(frozen=True)
 class _Decision:
@@ -61,6 +70,7 @@ def run_protected_query(
     on: dt.date | None = None,
     policies: PolicyBook | None = None,
     control: Engine | None = None,
+    on_stage: StageReport = _quiet,
 ) -> ProtectedTable:
     """Run ``query`` for a member of an approved project and return what may be shown.
 
@@ -69,14 +79,15 @@ def run_protected_query(
 
     ``control``: the deployment's control-plane engine where the caller keeps one (a
     server: its pooled connections and compiled statements are reused); otherwise one is
-    made for this query and disposed of.
+    made for this query and disposed of. ``on_stage``: told each stage as it starts.
     """
     require_dimensions(query)
+    day = on or _today()
     if control is not None:
-        return _run(deployment, control, query, project_id, person_id, on or _today(), policies)
+        return _run(deployment, control, query, project_id, person_id, day, policies, on_stage)
     made = deployment.control_engine()
     try:
-        return _run(deployment, made, query, project_id, person_id, on or _today(), policies)
+        return _run(deployment, made, query, project_id, person_id, day, policies, on_stage)
     finally:
         made.dispose()
 
@@ -89,7 +100,9 @@ def _run(
     person_id: int,
     on: dt.date,
     policies: PolicyBook | None,
+    on_stage: StageReport,
 ) -> ProtectedTable:
+    on_stage("checking the project's approval for these items")
     items = query.items_used()
     grant = authorise_query(control, person_id, project_id, items, query.dataset, on)
     _refuse_expired(control, query, project_id, person_id, on)
@@ -98,6 +111,7 @@ def _run(
         allowed_items=grant.allowed_items, excluded_tokens=objecting_tokens(control)
     )
     restricted = restrict(query, context)
+    on_stage("running the query in the pupil store")
     with open_store(deployment, read_only=True) as store:
         result = DuckDBEngine().run(restricted, store, with_margins=True)
     policy = (policies or load_policy_book()).policy_for(query.dataset, items)
@@ -107,9 +121,10 @@ def _run(
     # audit lock, so releases are decided in parallel and only recorded one by one. The
     # table to show is made outside it too: every writer (a request's token use as well)
     # waits while the lock is held.
-    draft = _try_decide(query, result, policy, earlier)
+    draft = _try_decide(query, result, policy, earlier, on_stage)
     release_id = str(uuid.uuid4())
     shaped = _shape(release_id, query, draft, policy)
+    on_stage("recording the release")
     with writing(control) as connection:  # holds the audit lock: releases are serial
         decided = _recheck(connection, query, result, policy, draft, seen)
         if decided is not draft:
@@ -144,10 +159,14 @@ def _refuse_expired(
 
 
 def _try_decide(
-    query: Query, result: QueryResult, policy: OutputPolicy, earlier: DifferencingIndex
+    query: Query,
+    result: QueryResult,
+    policy: OutputPolicy,
+    earlier: DifferencingIndex,
+    on_stage: StageReport = _quiet,
 ) -> _Decision | DisclosureRefused:
     try:
-        return decide(query, result, policy, earlier)
+        return decide(query, result, policy, earlier, on_stage)
     except DisclosureRefused as refusal:
         return refusal
 
@@ -257,14 +276,19 @@ def _record_decision(
 
 
 def decide(
-    query: Query, result: QueryResult, policy: OutputPolicy, earlier: DifferencingIndex
+    query: Query,
+    result: QueryResult,
+    policy: OutputPolicy,
+    earlier: DifferencingIndex,
+    on_stage: StageReport = _quiet,
 ) -> _Decision:
     """Primary rules, then secondary suppression with its audit (DisclosureRefused if none
     is enough). Pure: reads nothing but its arguments."""
+    on_stage("applying the disclosure rules and checking against earlier releases")
     layout = layout_of(query, result)
     flags = flag_cells(query, layout, policy, earlier)
     protected = protect_counts(
-        layout.counts, layout.dimensions, policy.frequency_policy(), flags.forced
+        layout.counts, layout.dimensions, policy.frequency_policy(), flags.forced, on_stage
     )
     return _Decision(layout=layout, protected=protected, flags=flags)
 

@@ -8,7 +8,7 @@ the same LP audit proves them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from safepupil.disclosure.frequency import protect_linked_counts
 from safepupil.disclosure.policy import FrequencyPolicy
@@ -23,9 +23,13 @@ def protect_counts(
     dimensions: Sequence[Dimension],
     policy: FrequencyPolicy,
     forced: Mapping[Key, str],
+    on_stage: Callable[[str], None] | None = None,
 ) -> ProtectedRelease:
     """The full table (all dimensions, all margins) protected; ``forced`` cells (by key,
-    with the reason) are primary suppressions besides those the counts fail."""
+    with the reason) are primary suppressions besides those the counts fail; ``on_stage``
+    is told when the search and the audit start."""
     table = tuple(d.name for d in dimensions)
     extra = {(table, key): reason for key, reason in forced.items()}
-    return protect_linked_counts(counts, dimensions, [table], policy, extra_primary=extra)
+    return protect_linked_counts(
+        counts, dimensions, [table], policy, extra_primary=extra, on_stage=on_stage
+    )
