@@ -21,6 +21,12 @@ def test_the_shipped_policy_has_the_named_values() -> None:
     assert policy.symbols == Symbols("c", "low", "x", "z")
     assert load_policy_book().policy_for("school_census_2018").class_disclosure_items == set()
     assert load_policy_book().policy_for("unknown").threshold == 10
+    assert load_policy_book().policy_for("ap_census_2018").protection_seconds == 600
+
+
+def test_an_item_cannot_change_how_long_protection_may_take() -> None:
+    with pytest.raises(ConfigError, match="cannot override protection_seconds"):
+        parse_policy_book({"datasets": {"d": {"items": {"reason": {"protection_seconds": 99999}}}}})
 
 
 def test_an_item_can_tighten_but_never_loosen_the_policy() -> None:
@@ -50,6 +56,8 @@ def test_an_item_can_tighten_but_never_loosen_the_policy() -> None:
         {"dominance_k_percent": 101},
         {"p_percent": -1},
         {"differencing_action": "ignore"},
+        {"protection_seconds": 0},
+        {"protection_seconds": 2.5},
     ],
 )
 def test_invalid_values_cannot_be_built(values: dict[str, object]) -> None:

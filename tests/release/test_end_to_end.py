@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from safepupil.audit.log import read_entries
 from safepupil.disclosure.differencing import DifferencingIndex
 from safepupil.disclosure.output_policy import load_policy_book
-from safepupil.errors import PermissionDenied
+from safepupil.errors import DisclosureRefused, PermissionDenied
 from safepupil.query.builder import dataset, item
 from safepupil.query.engines import DuckDBEngine
 from safepupil.query.restriction import RestrictionContext, restrict
@@ -142,3 +142,27 @@ def release_count(setting: Setting) -> int:
         count = connection.execute(sa.text("SELECT count(*) FROM releases")).scalar_one()
     engine.dispose()
     return int(count)
+
+
+def test_a_table_over_the_time_limit_is_refused_recorded_and_not_shown(
+    setting: Setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepupil.disclosure import deadline
+    from tests.disclosure.test_deadline import SteppingClock
+
+    shipped = load_policy_book()
+    quick = replace(shipped.datasets[AP], protection_seconds=1)
+    book = replace(shipped, datasets={**shipped.datasets, AP: quick})
+    monkeypatch.setattr(deadline, "time", SteppingClock(step=5.0))  # every check: 5 s later
+    query = dataset(AP).by("la", "sex").count().build()
+    with pytest.raises(DisclosureRefused, match="took longer than the policy allows") as refused:
+        run_protected_query(
+            setting.deployment, query, setting.project_id, setting.person_id, policies=book
+        )
+    engine = setting.deployment.control_engine()
+    with engine.connect() as connection:
+        status, reasons = connection.execute(
+            sa.text("SELECT status, reasons FROM releases ORDER BY created_at DESC LIMIT 1")
+        ).one()
+    engine.dispose()
+    assert status == "refused" and refused.value.message in str(reasons)

@@ -46,6 +46,7 @@ from safepupil.disclosure.blocks import group_boundary
 from safepupil.disclosure.bounds import propagated_bounds
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
 from safepupil.disclosure.certificates import certified_ends, checked_spread
+from safepupil.disclosure.deadline import NEVER, Deadline
 from safepupil.disclosure.parallel import parts_of, run_all
 from safepupil.disclosure.solver import SOLVER_NAME, solver_version
 from safepupil.disclosure.witnesses import Witnesses
@@ -171,6 +172,7 @@ def audit_suppression(
     processes: int | None = None,
     witnesses: Witnesses | None = None,
     exact_up_to: int = EXACT_AUDIT_MAX_UNKNOWNS,
+    deadline: Deadline = NEVER,
 ) -> AuditProof:
     """The attacker's interval for every suppressed published cell.
 
@@ -178,13 +180,15 @@ def audit_suppression(
     ``exact_up_to``: components of at most this many unknowns are solved exactly.
     ``processes``: how many processes may share the work (default: one per core this
     process may use); 1 solves everything here. The proof is the same either way.
+    Raises OutOfTime past ``deadline`` (deadline.py).
     """
     known = known_cells(model, suppressed, np.zeros(model.size, bool) if public is None else public)
     cells = np.flatnonzero(suppressed & model.published)
     components = attacker_components(model, known)
     if any(len(component.cells) > exact_up_to for component in components):
         witnesses = witnesses or Witnesses.start(model)
-        _more_witnesses(model, known, suppressed & model.published, witnesses, processes)
+        asked = suppressed & model.published
+        _more_witnesses(model, known, asked, witnesses, processes, deadline)
     seen = checked_spread(model, known, cells, witnesses)
     ends = _Ends.empty(model.size)
     jobs: list[_Job] = []
@@ -200,7 +204,7 @@ def audit_suppression(
             targets = targets[found[1] - found[0] < width - AUDIT_TOLERANCE]
             if len(targets) == 0:
                 continue  # every interval certified: no programme to build
-        jobs.extend(_Job(component, part, local_seen) for part in parts_of(targets))
+        jobs.extend(_Job(component, part, local_seen, deadline) for part in parts_of(targets))
     # Processes only pay when a component was cut into parts; small tables stay here.
     cut = len(jobs) > len({id(job.component) for job in jobs})
     answers = run_all(_solve_job, jobs, processes if cut else 1)
@@ -223,6 +227,7 @@ def _more_witnesses(
     targets: BoolArray,
     witnesses: Witnesses,
     processes: int | None,
+    deadline: Deadline,
 ) -> None:
     """A few more witnesses per group block (blocks.py), each a cheap programme.
 
@@ -242,6 +247,7 @@ def _more_witnesses(
             values[component.cells],
             witnesses.hi[component.cells],
             seed,
+            deadline,
         )
         for seed, component in enumerate(attacker_components(model, fixed))
         if np.any(targets[component.cells])
@@ -261,6 +267,7 @@ class _Push:
     values: FloatArray  # true value of each unknown
     high: FloatArray  # highest value the witnesses so far reach, per unknown
     seed: int
+    deadline: Deadline
 
 
 def _push(job: _Push) -> list[FloatArray]:
@@ -272,6 +279,7 @@ def _push(job: _Push) -> list[FloatArray]:
     points = [attacker.minimise_sum(job.targets).copy()]
     high = np.maximum(job.high, points[0])
     for _ in range(AUDIT_PUSH_ROUNDS):
+        job.deadline.check()
         below = job.targets[high[job.targets] < cap[job.targets] - AUDIT_TOLERANCE]
         if len(below) == 0:
             break
@@ -326,14 +334,18 @@ class _Job:
     component: Component
     targets: IntArray
     seen: tuple[FloatArray, FloatArray]
+    deadline: Deadline = NEVER
 
 
 def _solve_job(job: _Job) -> tuple[FloatArray, FloatArray]:
-    return _component_intervals(job.component, job.targets, job.seen)
+    return _component_intervals(job.component, job.targets, job.seen, job.deadline)
 
 
 def _component_intervals(
-    component: Component, targets: IntArray, seen: tuple[FloatArray, FloatArray]
+    component: Component,
+    targets: IntArray,
+    seen: tuple[FloatArray, FloatArray],
+    deadline: Deadline = NEVER,
 ) -> tuple[FloatArray, FloatArray]:
     """Exact attacker minimum and maximum of the target columns of one component.
 
@@ -348,6 +360,7 @@ def _component_intervals(
     seen_lo, seen_hi = np.minimum(first, seen[0]), np.maximum(first, seen[1])
     high = np.empty(len(targets))
     for i, column in enumerate(targets.tolist()):
+        deadline.check()
         if seen_hi[column] >= ceiling[column] - AUDIT_TOLERANCE:
             high[i] = ceiling[column]
             continue
@@ -357,6 +370,7 @@ def _component_intervals(
             np.minimum(seen_lo, attacker.last_point, out=seen_lo)
     low = np.empty(len(targets))
     for i, column in enumerate(targets.tolist()):
+        deadline.check()
         if seen_lo[column] <= max(floor[column], 0.0) + ZERO_TOLERANCE:
             low[i] = max(floor[column], 0.0)
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from safepupil.disclosure.cell_model import BoolArray, CellModel
+from safepupil.disclosure.deadline import NEVER, Deadline
 from safepupil.disclosure.lifting import regions_of
 from safepupil.disclosure.regional import RegionalSearch
 from safepupil.disclosure.secondary import complete, whole_table_complements
@@ -34,18 +35,21 @@ def choose_complements(
     width: int,
     witnesses: Witnesses | None = None,
     processes: int | None = None,
+    deadline: Deadline = NEVER,
 ) -> BoolArray:
     """Every published cell that must be hidden besides the primary ones (a mask).
 
     ``witnesses``: where to keep the tables found on the way (the audit can use them as
     certificates); a fresh set when not given. ``processes``: how many may share the
-    regional search (None: one per core); the pattern is the same either way.
+    regional search (None: one per core); the pattern is the same either way. Raises
+    OutOfTime past ``deadline`` (deadline.py).
     """
     witnesses = witnesses or Witnesses.start(model)
     regions = regions_of(model)
     if regions is None or not takes_regional_search(model.size, int(np.count_nonzero(primary))):
-        return whole_table_complements(model, primary, public, width, witnesses)
+        return whole_table_complements(model, primary, public, width, witnesses, deadline)
     search = RegionalSearch(model, primary, public, witnesses, regions)
+    search.deadline = deadline
     search.start(width, processes)
     return complete(search, width)
 

@@ -17,6 +17,7 @@ import numpy as np
 from safepupil.disclosure.audit import AuditProof, audit_suppression
 from safepupil.disclosure.cell_model import BoolArray, CellModel, build_cell_model
 from safepupil.disclosure.complements import choose_complements
+from safepupil.disclosure.deadline import Deadline, OutOfTime
 from safepupil.disclosure.parallel import kept_workers
 from safepupil.disclosure.policy import FrequencyPolicy
 from safepupil.disclosure.primary import primary_reason
@@ -45,6 +46,7 @@ def protect_linked_counts(
     public_cells: Collection[CellRef] = (),
     extra_primary: Mapping[CellRef, str] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
 ) -> ProtectedRelease:
     """Suppress what must be suppressed in every published table and prove it is enough.
 
@@ -61,10 +63,13 @@ def protect_linked_counts(
         cannot show (dominance, class disclosure, differencing): they are hidden as
         primary cells with that reason, protected and audited like the others.
     on_stage: told, in words, when the search and the audit start (cell counts only).
+    time_limit: seconds the search and the audit may take together (None: no limit);
+        a table over it is refused (deadline.py).
 
     Raises DisclosureRefused when no pattern of suppression can protect every
     suppressed cell, and QueryError when the tables or counts are malformed.
     """
+    deadline = Deadline.after(time_limit)
     published = {tuple(table) for table in tables}
     known_tables = tuple(
         dict.fromkeys(tuple(t) for t, _ in public_cells if tuple(t) not in published)
@@ -87,20 +92,23 @@ def protect_linked_counts(
     _refuse_small_public_cells(model, primary & public)
     witnesses = Witnesses.start(model)
     report = on_stage or (lambda stage: None)
+    width = policy.protection_width
     hidden = int(np.count_nonzero(primary))
     report(f"choosing complementary suppressions ({model.size:,} cells, {hidden:,} primary)")
     with kept_workers():  # the search and the audit share their worker processes
         try:
             secondary = choose_complements(
-                model, primary, public, policy.protection_width, witnesses=witnesses
+                model, primary, public, width, witnesses=witnesses, deadline=deadline
+            )
+            hidden += int(np.count_nonzero(secondary))
+            report(f"proving the pattern: the LP audit of {hidden:,} suppressed cells")
+            proof = audit_suppression(
+                model, primary | secondary, width, public, witnesses=witnesses, deadline=deadline
             )
         except Unprotectable as failure:
             raise _refusal(model, failure.identity, policy) from None
-        hidden += int(np.count_nonzero(secondary))
-        report(f"proving the pattern: the LP audit of {hidden:,} suppressed cells")
-        proof = audit_suppression(
-            model, primary | secondary, policy.protection_width, public, witnesses=witnesses
-        )
+        except OutOfTime as late:
+            raise _out_of_time(model, primary, late.seconds) from None
     if not proof.protected:
         # The search believed every cell covered; the audit disagrees. Never release.
         raise DisclosureRefused(
@@ -110,6 +118,16 @@ def protect_linked_counts(
         )
     cells = _protected_cells(model, reasons, secondary, proof)
     return ProtectedRelease(cells=cells, audit=proof, policy=policy)
+
+
+def _out_of_time(model: CellModel, primary: BoolArray, seconds: float) -> DisclosureRefused:
+    cells, small = model.size, int(np.count_nonzero(primary))
+    return DisclosureRefused(
+        f"protecting this table ({cells:,} cells, {small:,} of them suppressed by the rules) "
+        f"took longer than the policy allows ({seconds:,.0f} s), so nothing was released",
+        hint="ask for a smaller table: fewer dimensions, or codes grouped (regions instead of "
+        "LAs, fewer bands); a table whose cells are mostly small releases little anyway",
+    )
 
 
 def _protected_cells(

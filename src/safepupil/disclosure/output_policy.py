@@ -59,11 +59,20 @@ class OutputPolicy:
     sensitive_zero_group: int = 20
     differencing_action: str = "suppress"
     class_disclosure_items: frozenset[str] = frozenset()
+    # Not a disclosure rule: how long the search and audit may take for one table
+    # (deadline.py). Items cannot override it.
+    protection_seconds: int = 600
     symbols: Symbols = field(default_factory=Symbols)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "class_disclosure_items", frozenset(self.class_disclosure_items))
-        for name in ("threshold", "protection_width", "dominance_n", "rounding_base"):
+        for name in (
+            "threshold",
+            "protection_width",
+            "dominance_n",
+            "rounding_base",
+            "protection_seconds",
+        ):
             _whole_at_least(name, getattr(self, name), 1)
         _whole_at_least("sensitive_zero_group", self.sensitive_zero_group, 0)
         if not 0 < self.dominance_k_percent <= 100:

@@ -87,6 +87,7 @@ class RegionalSearch(Search):
         witnesses = Witnesses.start(table.model)
         public = table.from_full(self.public)
         search = Search(table.model, hidden, public, witnesses)
+        search.deadline = self.deadline
         search.cost += self._cost_below(table.full_cell) * (search.cost > REUSE_COST)
         hidden |= complete(search, width)
         self.hide(table.full_cell[hidden & (table.full_cell >= 0)])
@@ -124,6 +125,7 @@ class RegionalSearch(Search):
         """Every chosen region-level change lifted into each of ``groups`` it moves."""
         lifts: dict[tuple[int, int], SparseChange] = {}
         for k, change in enumerate(self.region_changes):
+            self.deadline.check()
             for group in self.regions.moved_groups(change, CHANGE_TOLERANCE).tolist():
                 if group in groups:
                     lifted = self._lift_into(change, group)
@@ -170,6 +172,7 @@ class RegionalSearch(Search):
             queue = deque(t for t in stable_order(self.model, open_) if t not in given_up)
             while queue:
                 target = queue.popleft()
+                self.deadline.check()
                 if self.witnesses.covers(target, width):
                     continue
                 # No local box first (as the whole-table search has): in a region, the

@@ -44,6 +44,7 @@ from safepupil.disclosure.attacker import attacker_components, known_cells
 from safepupil.disclosure.blocks import group_boundary
 from safepupil.disclosure.bounds import propagated_bounds
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.deadline import NEVER, Deadline
 from safepupil.disclosure.neighbourhood import Neighbourhoods
 from safepupil.disclosure.perturbation import Limits, cheapest_rise, cheapest_spread
 from safepupil.disclosure.witnesses import (
@@ -107,6 +108,7 @@ class Search:
         self.boundary = group_boundary(model)
         self.primary = primary.copy()
         self.processes: int | None = None  # for the exact checks (None: one per core)
+        self.deadline = NEVER  # checked before every target (deadline.py)
 
     def check(self, open_: IntArray, width: int) -> IntArray:
         """Witness what the current pattern already protects; return the targets still open.
@@ -152,9 +154,14 @@ class Search:
 
     def exact_stage(self, fixed: BoolArray) -> Callable[[IntArray, int], None]:
         """Exact attacker checks (witnesses.py) with ``fixed`` cells held at their values."""
-        model, witnesses, processes = self.model, self.witnesses, self.processes
+        model, witnesses, processes, deadline = (
+            self.model,
+            self.witnesses,
+            self.processes,
+            self.deadline,
+        )
         return lambda open_, width: attacker_witnesses(
-            model, fixed, witnesses, open_, width, processes
+            model, fixed, witnesses, open_, width, processes, deadline
         )
 
     def protect(self, target: int, width: int) -> IntArray:
@@ -260,13 +267,16 @@ def whole_table_complements(
     public: BoolArray,
     width: int,
     witnesses: Witnesses | None = None,
+    deadline: Deadline = NEVER,
 ) -> BoolArray:
     """Every published cell that must be hidden besides the primary ones (a mask).
 
     ``witnesses``: where to keep the tables found on the way (the audit can use them as
-    certificates); a fresh set when not given.
+    certificates); a fresh set when not given. Raises OutOfTime past ``deadline``.
     """
-    return complete(Search(model, primary, public, witnesses or Witnesses.start(model)), width)
+    search = Search(model, primary, public, witnesses or Witnesses.start(model))
+    search.deadline = deadline
+    return complete(search, width)
 
 
 def complete(search: Search, width: int) -> BoolArray:
@@ -283,6 +293,7 @@ def complete(search: Search, width: int) -> BoolArray:
         queue = deque(stable_order(model, open_))
         while queue:
             target = queue.popleft()
+            search.deadline.check()
             if not search.witnesses.covers(target, width):
                 newly = search.protect(target, width)
                 queue.extend(stable_order(model, newly))

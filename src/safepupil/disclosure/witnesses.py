@@ -16,6 +16,7 @@ import numpy as np
 from safepupil.disclosure.attacker import AttackerModel, Component, attacker_components
 from safepupil.disclosure.bounds import propagated_bounds
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.deadline import NEVER, Deadline
 from safepupil.disclosure.parallel import parts_of, run_all
 
 # A change smaller than this is solver noise, not a change.
@@ -138,6 +139,7 @@ def attacker_witnesses(
     targets: IntArray,
     width: int,
     processes: int | None = None,
+    deadline: Deadline = NEVER,
 ) -> None:
     """For each target, the attacker's tables with it as high (then as low) as it can go.
 
@@ -151,7 +153,7 @@ def attacker_witnesses(
         cells = component.cells
         for part in parts_of(local) if len(local) else []:
             spread = (witnesses.lo[cells].copy(), witnesses.hi[cells].copy())
-            jobs.append(_Checks(component, values[cells], part, spread, width))
+            jobs.append(_Checks(component, values[cells], part, spread, width, deadline))
     cut = len(jobs) > len({id(job.component) for job in jobs})
     for job, found in zip(jobs, run_all(exact_checks, jobs, processes if cut else 1), strict=True):
         cells = job.component.cells
@@ -170,6 +172,7 @@ class _Checks:
     columns: IntArray
     spread: tuple[FloatArray, FloatArray]  # lowest and highest value seen, per column
     width: int
+    deadline: Deadline = NEVER
 
 
 def exact_checks(job: _Checks) -> list[tuple[IntArray, FloatArray]]:
@@ -189,6 +192,7 @@ def exact_checks(job: _Checks) -> list[tuple[IntArray, FloatArray]]:
     floor, ceiling = propagated_bounds(job.component)
     floor, ceiling = np.maximum(floor, 0.0), np.minimum(ceiling, cap)
     for column in job.columns.tolist():
+        job.deadline.check()
         if (
             not seen.covers(column, job.width)
             and seen.hi[column] < ceiling[column] - CHANGE_TOLERANCE

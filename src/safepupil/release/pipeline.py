@@ -288,7 +288,12 @@ def decide(
     layout = layout_of(query, result)
     flags = flag_cells(query, layout, policy, earlier)
     protected = protect_counts(
-        layout.counts, layout.dimensions, policy.frequency_policy(), flags.forced, on_stage
+        layout.counts,
+        layout.dimensions,
+        policy.frequency_policy(),
+        flags.forced,
+        on_stage,
+        time_limit=policy.protection_seconds,
     )
     return _Decision(layout=layout, protected=protected, flags=flags)
 

@@ -24,12 +24,20 @@ def protect_counts(
     policy: FrequencyPolicy,
     forced: Mapping[Key, str],
     on_stage: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
 ) -> ProtectedRelease:
     """The full table (all dimensions, all margins) protected; ``forced`` cells (by key,
     with the reason) are primary suppressions besides those the counts fail; ``on_stage``
-    is told when the search and the audit start."""
+    is told when the search and the audit start; past ``time_limit`` seconds the table is
+    refused."""
     table = tuple(d.name for d in dimensions)
     extra = {(table, key): reason for key, reason in forced.items()}
     return protect_linked_counts(
-        counts, dimensions, [table], policy, extra_primary=extra, on_stage=on_stage
+        counts,
+        dimensions,
+        [table],
+        policy,
+        extra_primary=extra,
+        on_stage=on_stage,
+        time_limit=time_limit,
     )
