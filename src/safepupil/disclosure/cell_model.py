@@ -75,6 +75,11 @@ class CellModel:
         return np.repeat(np.arange(self.row_count), np.diff(self.row_start))
 
     @cached_property
+    def cell_of(self) -> dict[tuple[str, ...], int]:
+        """The model cell of each identity."""
+        return {identity: cell for cell, identity in enumerate(self.identities)}
+
+    @cached_property
     def rows_of_cell(self) -> tuple[IntArray, IntArray]:
         """(start, rows): the rows holding cell c are rows[start[c]:start[c + 1]].
 

@@ -48,8 +48,7 @@ def choose_complements(
     regions = regions_of(model)
     if regions is None or not takes_regional_search(model.size, int(np.count_nonzero(primary))):
         return whole_table_complements(model, primary, public, width, witnesses, deadline)
-    search = RegionalSearch(model, primary, public, witnesses, regions)
-    search.deadline = deadline
+    search = RegionalSearch(model, primary, public, witnesses, regions, deadline)
     search.start(width, processes)
     return complete(search, width)
 

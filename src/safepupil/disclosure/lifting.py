@@ -71,12 +71,11 @@ def regions_of(model: CellModel) -> Regions | None:
     block = np.where(at_leaf, group_of_leaf[np.minimum(position, leaves - 1)], -1)
     at_group = (position >= leaves) & (position < leaves + len(dimension.groups))
     group = np.where(at_group, position - leaves, -1)
-    index = {identity: cell for cell, identity in enumerate(model.identities)}
     column = np.full(model.size, -1, dtype=np.int64)
     for cell in np.flatnonzero(at_leaf).tolist():
         identity = list(model.identities[cell])
         identity[d] = dimension.group_codes[int(block[cell])]
-        column[cell] = index.get(tuple(identity), -1)
+        column[cell] = model.cell_of.get(tuple(identity), -1)
     return Regions(d, len(dimension.groups), block, group.astype(np.int64), column)
 
 
@@ -120,9 +119,8 @@ def region_table(model: CellModel, regions: Regions) -> RegionTable:
     tables = [table.table for table in model.tables]
     known = [table.table for table in model.known_tables]
     cut_model = build_cell_model(counts, dims, tables, known)
-    index = {identity: cell for cell, identity in enumerate(model.identities)}
     full_cell = np.array(
-        [index.get(identity, -1) for identity in cut_model.identities], dtype=np.int64
+        [model.cell_of.get(identity, -1) for identity in cut_model.identities], dtype=np.int64
     )
     return RegionTable(cut_model, full_cell)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.deadline import NEVER, Deadline
 from safepupil.disclosure.lifting import Regions, cheapest_lift, region_table
 from safepupil.disclosure.parallel import PARTS, run_all
 from safepupil.disclosure.perturbation import Limits, cheapest_rise
@@ -65,8 +66,9 @@ class RegionalSearch(Search):
         public: BoolArray,
         witnesses: Witnesses,
         regions: Regions,
+        deadline: Deadline = NEVER,
     ) -> None:
-        super().__init__(model, primary, public, witnesses)
+        super().__init__(model, primary, public, witnesses, deadline)
         self.regions = regions
         self.region_changes = np.zeros((0, model.size))  # chosen region-level tables - truth
         self.lifted: dict[int, FloatArray] = {}  # region change -> its lift (when it has one)
@@ -86,8 +88,7 @@ class RegionalSearch(Search):
         hidden = table.from_full(self.suppressed)
         witnesses = Witnesses.start(table.model)
         public = table.from_full(self.public)
-        search = Search(table.model, hidden, public, witnesses)
-        search.deadline = self.deadline
+        search = Search(table.model, hidden, public, witnesses, self.deadline)
         search.cost += self._cost_below(table.full_cell) * (search.cost > REUSE_COST)
         hidden |= complete(search, width)
         self.hide(table.full_cell[hidden & (table.full_cell >= 0)])

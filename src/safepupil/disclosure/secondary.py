@@ -90,7 +90,12 @@ class Search:
     """The state of one run: what is suppressed, what it costs to move, what is witnessed."""
 
     def __init__(
-        self, model: CellModel, primary: BoolArray, public: BoolArray, witnesses: Witnesses
+        self,
+        model: CellModel,
+        primary: BoolArray,
+        public: BoolArray,
+        witnesses: Witnesses,
+        deadline: Deadline = NEVER,
     ) -> None:
         self.model = model
         self.suppressed = primary.copy()
@@ -108,7 +113,7 @@ class Search:
         self.boundary = group_boundary(model)
         self.primary = primary.copy()
         self.processes: int | None = None  # for the exact checks (None: one per core)
-        self.deadline = NEVER  # checked before every target (deadline.py)
+        self.deadline = deadline  # checked before every target (deadline.py)
 
     def check(self, open_: IntArray, width: int) -> IntArray:
         """Witness what the current pattern already protects; return the targets still open.
@@ -154,12 +159,8 @@ class Search:
 
     def exact_stage(self, fixed: BoolArray) -> Callable[[IntArray, int], None]:
         """Exact attacker checks (witnesses.py) with ``fixed`` cells held at their values."""
-        model, witnesses, processes, deadline = (
-            self.model,
-            self.witnesses,
-            self.processes,
-            self.deadline,
-        )
+        model, witnesses, processes = self.model, self.witnesses, self.processes
+        deadline = self.deadline
         return lambda open_, width: attacker_witnesses(
             model, fixed, witnesses, open_, width, processes, deadline
         )
@@ -274,8 +275,7 @@ def whole_table_complements(
     ``witnesses``: where to keep the tables found on the way (the audit can use them as
     certificates); a fresh set when not given. Raises OutOfTime past ``deadline``.
     """
-    search = Search(model, primary, public, witnesses or Witnesses.start(model))
-    search.deadline = deadline
+    search = Search(model, primary, public, witnesses or Witnesses.start(model), deadline)
     return complete(search, width)
 
 
