@@ -338,7 +338,8 @@ def acro_counts_summary(result: dict[str, Any], data: Any, audit_cap: float) -> 
         note = f"exactly, by subtraction (a lower bound: LP audit over {audit_cap:.0f} s)"
     else:
         recoverable = narrowed
-        note = f"narrowed below {RECOVERABLE_WIDTH} (LP audit, {seconds:.0f} s); {exactly} exactly"
+        note = f"narrowed below {RECOVERABLE_WIDTH} by the LP audit ({seconds:.0f} s)"
+        note += f"; {exactly} of them by subtraction alone"
     return {
         "cells": len(released),
         "suppressed": len(suppressed_keys),
