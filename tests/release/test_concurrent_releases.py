@@ -48,11 +48,14 @@ def test_a_release_made_while_deciding_is_checked_before_recording(setting: Sett
     def keep(*args: object) -> None:
         statements.append(str(args[2]))
 
+    stages: list[str] = []
     with writing(control) as connection:
-        decided = pipeline._recheck(connection, second, result, policy, draft, seen)
+        decided = pipeline._recheck(connection, second, result, policy, draft, seen, stages.append)
         latest, _ = EarlierCells().snapshot(connection, SCHOOL)
         sa.event.listen(control, "before_cursor_execute", keep)
-        unchanged = pipeline._recheck(connection, second, result, policy, draft, latest)
+        unchanged = pipeline._recheck(
+            connection, second, result, policy, draft, latest, stages.append
+        )
         sa.event.remove(control, "before_cursor_execute", keep)
     control.dispose()
     assert latest > seen
@@ -61,6 +64,9 @@ def test_a_release_made_while_deciding_is_checked_before_recording(setting: Sett
     assert isinstance(decided, pipeline._Decision) and decided is not draft
     assert any("differencing" in reason for reason in decided.flags.forced.values())
     assert unchanged is draft  # nothing made since: the draft stands as it is
+    # Deciding again is a stage the researcher is told of; a draft that stands is not.
+    assert [s for s in stages if s.startswith("deciding again")] == stages[:1]
+    assert any(s.startswith("proving the pattern") for s in stages)
 
 
 def test_the_table_shown_is_made_from_the_decision_recorded(

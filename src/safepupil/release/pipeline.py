@@ -126,7 +126,7 @@ def _run(
     shaped = _shape(release_id, query, draft, policy)
     on_stage("recording the release")
     with writing(control) as connection:  # holds the audit lock: releases are serial
-        decided = _recheck(connection, query, result, policy, draft, seen)
+        decided = _recheck(connection, query, result, policy, draft, seen, on_stage)
         if decided is not draft:
             shaped = _shape(release_id, query, decided, policy)
         outcome = _record_decision(
@@ -178,6 +178,7 @@ def _recheck(
     policy: OutputPolicy,
     draft: _Decision | DisclosureRefused,
     seen: int,
+    on_stage: StageReport,
 ) -> _Decision | DisclosureRefused:
     """The draft stands unless a release made while it was decided (numbered above
     ``seen``, the highest number its snapshot held) gives one of its cells a differencing
@@ -193,7 +194,8 @@ def _recheck(
     forced_before = draft.flags.forced.items()
     if flags.forced.items() <= forced_before and set(flags.held) <= set(draft.flags.held):
         return draft
-    return _try_decide(query, result, policy, earlier_cells(connection, query.dataset))
+    on_stage("deciding again: a release made meanwhile overlaps this table")
+    return _try_decide(query, result, policy, earlier_cells(connection, query.dataset), on_stage)
 
 
 _Shaped = tuple[ProtectedTable, tuple[tuple[str, FrozenBitMap], ...]]
