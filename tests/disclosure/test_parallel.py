@@ -1,16 +1,23 @@
-"""Worker processes: results in job order, the same with one process or two, and kept for
-several calls inside kept_workers (starting a worker costs about half a second)."""
+"""Worker processes: results in job order, the same with one process or two, kept between
+calls (starting a worker costs about half a second) and replaced when one dies."""
 
 from __future__ import annotations
 
 import os
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
 
 from safepupil.disclosure import parallel
-from safepupil.disclosure.parallel import available_cores, kept_workers, run_all
+from safepupil.disclosure.parallel import available_cores, run_all, stop_workers, warm_workers
 
 
 def square_and_pid(n: int) -> tuple[int, int]:
     return n * n, os.getpid()
+
+
+def die(n: int) -> int:
+    os._exit(3)  # a worker killed mid-job (out of memory, say)
 
 
 def test_results_come_back_in_job_order_in_one_process_or_two() -> None:
@@ -21,11 +28,20 @@ def test_results_come_back_in_job_order_in_one_process_or_two() -> None:
     assert os.getpid() not in {pid for _, pid in there}
 
 
-def test_workers_are_kept_between_calls_inside_the_block_and_stopped_after() -> None:
-    with kept_workers():
-        first = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
-        second = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
-        assert len(first | second) <= max(2, available_cores())  # one pool for both
-    assert parallel._pools.pool is None
+def test_workers_are_kept_between_calls_until_stopped() -> None:
+    warm_workers()
+    assert parallel._workers.started
+    first = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
+    second = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
+    assert len(first | second) <= max(2, available_cores())  # one set of workers for both
+    stop_workers()
+    assert not parallel._workers.started
     third = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
-    assert not third & (first | second)  # a new pool once the block is left
+    assert not third & (first | second)  # new workers once the old ones were stopped
+
+
+def test_a_pool_whose_worker_died_is_replaced_by_the_next_call() -> None:
+    with pytest.raises(BrokenProcessPool):
+        run_all(die, [1, 2], processes=2)
+    assert not parallel._workers.started
+    assert [r for r, _ in run_all(square_and_pid, [3, 4], processes=2)] == [9, 16]

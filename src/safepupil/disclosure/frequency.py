@@ -18,7 +18,6 @@ from safepupil.disclosure.audit import AuditProof, audit_suppression
 from safepupil.disclosure.cell_model import BoolArray, CellModel, build_cell_model
 from safepupil.disclosure.complements import choose_complements
 from safepupil.disclosure.deadline import Deadline, OutOfTime
-from safepupil.disclosure.parallel import kept_workers
 from safepupil.disclosure.policy import FrequencyPolicy
 from safepupil.disclosure.primary import primary_reason
 from safepupil.disclosure.release import (
@@ -95,20 +94,19 @@ def protect_linked_counts(
     width = policy.protection_width
     hidden = int(np.count_nonzero(primary))
     report(f"choosing complementary suppressions ({model.size:,} cells, {hidden:,} primary)")
-    with kept_workers():  # the search and the audit share their worker processes
-        try:
-            secondary = choose_complements(
-                model, primary, public, width, witnesses=witnesses, deadline=deadline
-            )
-            hidden += int(np.count_nonzero(secondary))
-            report(f"proving the pattern: the LP audit of {hidden:,} suppressed cells")
-            proof = audit_suppression(
-                model, primary | secondary, width, public, witnesses=witnesses, deadline=deadline
-            )
-        except Unprotectable as failure:
-            raise _refusal(model, failure.identity, policy) from None
-        except OutOfTime as late:
-            raise _out_of_time(model, primary, late.seconds) from None
+    try:
+        secondary = choose_complements(
+            model, primary, public, width, witnesses=witnesses, deadline=deadline
+        )
+        hidden += int(np.count_nonzero(secondary))
+        report(f"proving the pattern: the LP audit of {hidden:,} suppressed cells")
+        proof = audit_suppression(
+            model, primary | secondary, width, public, witnesses=witnesses, deadline=deadline
+        )
+    except Unprotectable as failure:
+        raise _refusal(model, failure.identity, policy) from None
+    except OutOfTime as late:
+        raise _out_of_time(model, primary, late.seconds) from None
     if not proof.protected:
         # The search believed every cell covered; the audit disagrees. Never release.
         raise DisclosureRefused(

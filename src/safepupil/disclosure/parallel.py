@@ -12,9 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from safepupil.disclosure.cell_model import IntArray
@@ -36,34 +36,57 @@ def parts_of(columns: IntArray) -> list[IntArray]:
     return [columns[part::PARTS] for part in range(PARTS)]
 
 
-class _Pools(threading.local):
-    """Per thread: whether worker processes are being kept, and the pool once started."""
+class _Workers:
+    """The worker processes of this process, started by the first run_all that needs them
+    and kept until stop_workers (or exit): starting one costs about half a second (a fresh
+    interpreter imports numpy and HiGHS), a national table asks for them three or four
+    times, and a service protects one table after another. Threads share them."""
 
-    keeping: bool = False
-    pool: ProcessPoolExecutor | None = None
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = _new_pool(max(PARTS, available_cores()))
+            return self._pool
+
+    def discard(self, broken: ProcessPoolExecutor) -> None:
+        """Forget a pool whose worker died, so that the next call starts a new one."""
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def stop(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
 
 
-_pools = _Pools()
+_workers = _Workers()
 
 
-@contextmanager
-def kept_workers() -> Iterator[None]:
-    """Keep the worker processes that run_all starts for every run_all inside this block.
+def warm_workers() -> None:
+    """Start the worker processes now (and wait until they answer), not with the first
+    table that needs them."""
+    if available_cores() >= PARTS:
+        run_all(_ready, list(range(PARTS)), PARTS)
 
-    Starting a worker costs about half a second (a fresh interpreter imports numpy and
-    HiGHS), and protecting a national table asks for workers three or four times.
-    """
-    if _pools.keeping:
-        yield
-        return
-    _pools.keeping = True
-    try:
-        yield
-    finally:
-        _pools.keeping = False
-        if _pools.pool is not None:
-            _pools.pool.shutdown()
-            _pools.pool = None
+
+def stop_workers() -> None:
+    """Stop the worker processes (the next run_all that needs them starts new ones)."""
+    _workers.stop()
+
+
+def _ready(job: int) -> int:
+    return job
 
 
 def run_all(solve: Callable[[J], R], jobs: Sequence[J], processes: int | None = None) -> list[R]:
@@ -74,12 +97,12 @@ def run_all(solve: Callable[[J], R], jobs: Sequence[J], processes: int | None = 
     workers = min(len(jobs), processes or available_cores())
     if workers < 2:
         return [solve(job) for job in jobs]
-    if _pools.keeping:
-        if _pools.pool is None:
-            _pools.pool = _new_pool(max(2, available_cores()))
-        return list(_pools.pool.map(solve, jobs))
-    with _new_pool(workers) as pool:
+    pool = _workers.pool()
+    try:
         return list(pool.map(solve, jobs))
+    except BrokenProcessPool:
+        _workers.discard(pool)
+        raise
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
