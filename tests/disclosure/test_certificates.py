@@ -74,6 +74,36 @@ def test_a_witness_table_must_be_consistent_with_the_release(
     assert consistent_with_release(model, known, moved(model, changes)) is consistent
 
 
+CHANGE_CASES = [
+    {("a", "x"): 5, ("a", "y"): -5, ("b", "x"): -5, ("b", "y"): 5},
+    {("a", "x"): -4, ("a", "y"): 4, ("b", "x"): 4, ("b", "y"): -4},
+    {("a", "x"): 1e-8},
+    {("a", "x"): 1},
+    {("a", "Total"): 1, ("a", "x"): 1},
+    {("a", "x"): -3, ("a", "y"): 3, ("b", "x"): 3, ("b", "y"): -3},
+]
+
+
+@pytest.mark.parametrize("batch_rows", [1, 3 * 6, 2_000_000])  # the square has 6 rows
+def test_changes_checked_together_pass_exactly_when_their_tables_pass_alone(
+    batch_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepupil.disclosure import certificates
+
+    monkeypatch.setattr(certificates, "CHECK_BATCH_ROWS", batch_rows)
+    model, hidden = square(RECTANGLE)
+    known = known_cells(model, hidden, np.zeros_like(hidden))
+    values = model.values.astype(np.float64)
+    changes = []
+    for case in CHANGE_CASES:
+        table = moved(model, case)
+        cells = np.flatnonzero(table != values)
+        changes.append((cells, table[cells] - values[cells]))
+    alone = [consistent_with_release(model, known, moved(model, case)) for case in CHANGE_CASES]
+    together = certificates.consistent_changes(model, known, changes)
+    assert together.tolist() == alone == [True, False, True, False, False, True]
+
+
 def test_a_checked_witness_certifies_an_end_and_the_bound_makes_it_exact() -> None:
     model, hidden = square(RECTANGLE)
     witnesses = Witnesses.start(model)

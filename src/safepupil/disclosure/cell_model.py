@@ -80,16 +80,22 @@ class CellModel:
         return {identity: cell for cell, identity in enumerate(self.identities)}
 
     @cached_property
+    def entries_of_cell(self) -> tuple[IntArray, IntArray]:
+        """(start, entries): the row entries of cell c are entries[start[c]:start[c + 1]]."""
+        order = np.argsort(self.row_cells, kind="stable")
+        counts = np.bincount(self.row_cells, minlength=self.size)
+        start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return start, order.astype(np.int64)
+
+    @cached_property
     def rows_of_cell(self) -> tuple[IntArray, IntArray]:
         """(start, rows): the rows holding cell c are rows[start[c]:start[c + 1]].
 
         A programme over a box of cells needs only the rows of those cells: found from
         the cells, that costs the box's size, not the model's.
         """
-        order = np.argsort(self.row_cells, kind="stable")
-        counts = np.bincount(self.row_cells, minlength=self.size)
-        start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        return start, self.row_of_entry[order]
+        start, entries = self.entries_of_cell
+        return start, self.row_of_entry[entries]
 
 
 def build_cell_model(

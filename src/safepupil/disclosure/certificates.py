@@ -10,16 +10,21 @@ interval from outside; where a witness reaches the bound, that end is exact.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from safepupil.disclosure.attacker import Component
 from safepupil.disclosure.bounds import propagated_bounds
 from safepupil.disclosure.cell_model import BoolArray, CellModel, FloatArray, IntArray
+from safepupil.disclosure.neighbourhood import expand_ranges
 from safepupil.disclosure.witnesses import Witnesses
 
 # A checked table may miss a row or a zero by this much (the solvers' own accuracy is
 # about 1e-7 of a pupil); the audit's tolerance on widths is the same.
 CHECK_TOLERANCE = 1e-6
+# (change, row) residuals summed at once: a batch of changes takes about 16 MB.
+CHECK_BATCH_ROWS = 2_000_000
 
 
 def checked_spread(
@@ -35,11 +40,17 @@ def checked_spread(
     if witnesses is None or not np.array_equal(witnesses.values, values):
         return lo, hi
     used = np.union1d(witnesses.lo_from[cells], witnesses.hi_from[cells])
-    for witness in used[used > 0].tolist():
-        table = witnesses.table(witness)
-        if consistent_with_release(model, known, table):
-            np.minimum(lo, table, out=lo)
-            np.maximum(hi, table, out=hi)
+    changes = [witnesses.changes[w] for w in used[used > 0].tolist()]
+    if not consistent_with_release(model, known, values):
+        return lo, hi  # never expected: each change is checked against the true table
+    passed = [
+        c for c, ok in zip(changes, consistent_changes(model, known, changes), strict=True) if ok
+    ]
+    if passed:
+        moved = np.concatenate([cells for cells, _ in passed])
+        table = values[moved] + np.concatenate([change for _, change in passed])
+        np.minimum.at(lo, moved, table)
+        np.maximum.at(hi, moved, table)
     return lo, hi
 
 
@@ -54,6 +65,44 @@ def consistent_with_release(model: CellModel, known: BoolArray, table: FloatArra
         row_of_entry, weights=model.row_coefs * table[model.row_cells], minlength=model.row_count
     )
     return bool(np.all(np.abs(residual) <= CHECK_TOLERANCE))
+
+
+def consistent_changes(
+    model: CellModel, known: BoolArray, changes: Sequence[tuple[IntArray, FloatArray]]
+) -> BoolArray:
+    """Per change (cells, value - true value): is the true table so changed consistent
+    with the release (consistent_with_release)? The true table must be: then a change
+    passes when no count goes below zero, no known cell moves and every row's changes
+    add up to nothing. The changes are checked a batch at a time, each batch at once."""
+    per_batch = max(1, CHECK_BATCH_ROWS // max(1, model.row_count))
+    passed = [
+        _consistent_batch(model, known, changes[first : first + per_batch])
+        for first in range(0, len(changes), per_batch)
+    ]
+    return np.concatenate(passed) if passed else np.zeros(0, dtype=bool)
+
+
+def _consistent_batch(
+    model: CellModel, known: BoolArray, changes: Sequence[tuple[IntArray, FloatArray]]
+) -> BoolArray:
+    lengths = np.array([len(cells) for cells, _ in changes], dtype=np.int64)
+    change_of = np.repeat(np.arange(len(changes)), lengths)
+    cells = np.concatenate([cells for cells, _ in changes])
+    moved = np.concatenate([change for _, change in changes])
+    bad = (model.values[cells] + moved < -CHECK_TOLERANCE) | (
+        known[cells] & (np.abs(moved) > CHECK_TOLERANCE)
+    )
+    start, entries_of_cell = model.entries_of_cell
+    counts = start[cells + 1] - start[cells]
+    entries = entries_of_cell[expand_ranges(start[cells], counts)]
+    # One residual per (change, row) of the batch: a dense sum, no sort.
+    slot = np.repeat(change_of, counts) * model.row_count + model.row_of_entry[entries]
+    weights = model.row_coefs[entries] * np.repeat(moved, counts)
+    residual = np.bincount(slot, weights=weights, minlength=len(changes) * model.row_count)
+    failed = np.zeros(len(changes), dtype=bool)
+    failed[change_of[bad]] = True
+    failed |= np.any(np.abs(residual.reshape(len(changes), -1)) > CHECK_TOLERANCE, axis=1)
+    return ~failed
 
 
 def certified_ends(
