@@ -47,7 +47,7 @@ def checked_spread(
         c for c, ok in zip(changes, consistent_changes(model, known, changes), strict=True) if ok
     ]
     if passed:
-        moved = np.concatenate([cells for cells, _ in passed])
+        moved = np.concatenate([where for where, _ in passed])
         table = values[moved] + np.concatenate([change for _, change in passed])
         np.minimum.at(lo, moved, table)
         np.maximum.at(hi, moved, table)
