@@ -5,7 +5,8 @@ The same two tables on the same synthetic AP census data, by each tool:
     LA grouped into regions; ACRO: ``crosstab([la, reason], sen)``);
   * mean by LA of a magnitude: days in the placement up to the census day.
 
-For each: wall time, peak memory (``ru_maxrss`` of a fresh subprocess per table), cells,
+For each: wall time, peak memory (``VmHWM`` of a fresh subprocess per table, and of our
+worker processes), cells,
 cells suppressed, and how many suppressed cells an attacker can narrow below 10
 pupils with the same LP audit (``safepupil.disclosure.audit.audit_suppression``) for
 both tools; for ACRO's table (thousands of suppressed cells, no complements) the audit
@@ -30,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -159,7 +159,7 @@ def ours_mean(data: Any) -> dict[str, Any]:
 def worker_ours(table: str, data_path: Path, repeats: int) -> dict[str, Any]:
     import pandas as pd
 
-    from safepupil.disclosure.parallel import warm_workers
+    from safepupil.disclosure.parallel import warm_workers, worker_pids
 
     data = pd.read_parquet(data_path)
     run = ours_counts if table == "counts" else ours_mean
@@ -173,11 +173,11 @@ def worker_ours(table: str, data_path: Path, repeats: int) -> dict[str, Any]:
         times.append(time.perf_counter() - start)
     result["seconds"] = statistics.median(times)
     result["repeats"] = repeats
-    # The audit may share a large component with worker processes: count their peak too
-    # (an upper bound on what was resident at once).
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result["peak_rss_mib"] = (own + workers) / 1024
+    # The search and the audit share work with worker processes: count their peaks too
+    # (an upper bound on what was resident at once). VmHWM, not ru_maxrss: a child's
+    # ru_maxrss includes the memory of the parent it was started from.
+    workers = sum(peak_rss_mib(pid) for pid in worker_pids())
+    result["peak_rss_mib"] = peak_rss_mib(os.getpid()) + workers
     return result
 
 
@@ -186,8 +186,12 @@ def worker_ours(table: str, data_path: Path, repeats: int) -> dict[str, Any]:
 ACRO_DRIVER = textwrap.dedent(
     '''
     """Run one ACRO table on Parquet data and write JSON (runs in ACRO's own venv)."""
-    import importlib.metadata, json, logging, resource, sys, time
+    import importlib.metadata, json, logging, re, sys, time
     import pandas as pd
+
+    def peak_rss_mib():  # VmHWM: ru_maxrss would include the parent's memory
+        with open("/proc/self/status") as f:
+            return int(re.search(r"VmHWM:\\s+(\\d+) kB", f.read()).group(1)) / 1024
 
     table, data_path, out_path, progress_path = sys.argv[1:5]
     logging.disable(logging.CRITICAL)
@@ -234,7 +238,7 @@ ACRO_DRIVER = textwrap.dedent(
              for k, v in long.items()]
     with open(out_path, "w") as f:
         json.dump({"seconds": seconds, "cells": cells, "acro": importlib.metadata.version("acro"),
-                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}, f)
+                   "peak_rss_mib": peak_rss_mib()}, f)
     '''
 )
 

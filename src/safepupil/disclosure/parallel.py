@@ -69,6 +69,11 @@ class _Workers:
     def started(self) -> bool:
         return self._pool is not None
 
+    def pids(self) -> list[int]:
+        with self._lock:
+            processes = {} if self._pool is None else dict(self._pool._processes or {})
+        return sorted(processes)
+
 
 _workers = _Workers()
 
@@ -83,6 +88,11 @@ def warm_workers() -> None:
 def stop_workers() -> None:
     """Stop the worker processes (the next run_all that needs them starts new ones)."""
     _workers.stop()
+
+
+def worker_pids() -> list[int]:
+    """The process ids of the running workers (none before the first run_all needs them)."""
+    return _workers.pids()
 
 
 def _ready(job: int) -> int:
