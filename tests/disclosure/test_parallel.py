@@ -9,7 +9,13 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from safepupil.disclosure import parallel
-from safepupil.disclosure.parallel import available_cores, run_all, stop_workers, warm_workers
+from safepupil.disclosure.parallel import (
+    available_cores,
+    run_all,
+    stop_workers,
+    warm_workers,
+    worker_pids,
+)
 
 
 def square_and_pid(n: int) -> tuple[int, int]:
@@ -34,8 +40,9 @@ def test_workers_are_kept_between_calls_until_stopped() -> None:
     first = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
     second = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
     assert len(first | second) <= max(2, available_cores())  # one set of workers for both
+    assert (first | second) <= set(worker_pids())
     stop_workers()
-    assert not parallel._workers.started
+    assert not parallel._workers.started and worker_pids() == []
     third = {pid for _, pid in run_all(square_and_pid, list(range(8)), processes=2)}
     assert not third & (first | second)  # new workers once the old ones were stopped
 
